@@ -1,0 +1,188 @@
+"""Settings: profiles from bridge.toml, every BRIDGE_* environment variable, and BRIDGE_HOME.
+
+Lookup order for the config file: ``BRIDGE_CONFIG``, then ``./bridge.toml``, then
+``<user config dir>/oai-bridge/bridge.toml``. Secrets (passwords, tokens) come only from the
+environment (``BRIDGE_<PROFILE>_USER`` / ``_PASSWORD`` / ``_TOKEN``) or that file, and are kept
+as ``SecretStr`` so they print as ``**********``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from bridge.errors import ConfigError
+
+APP = "oai-bridge"
+CONFIG_NAME = "bridge.toml"
+TargetKind = Literal["dspace7", "sword2"]
+
+
+class Profile(BaseModel):
+    """One repository with its resolvers and DataCite account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "default"
+    kind: TargetKind = "dspace7"
+    rest_url: str | None = None  # DSpace 7+ REST root, …/server/api
+    sword_url: str | None = None  # SWORD v2 root, …/server/swordv2
+    oai_url: str | None = None  # OAI-PMH base URL, …/server/oai/request
+    handle_api: str | None = None  # Handle proxy REST API, …/api/handles
+    handle_resolver: str | None = None  # where a bare handle redirects, https://hdl.handle.net
+    doi_api: str | None = None  # DataCite REST API root
+    doi_resolver_api: str | None = None  # Handle API that resolves DOIs, https://doi.org/api/handles
+    doi_prefix: str | None = None
+    collection: str | None = None  # handle of the default collection
+    landing_base: str | None = None  # landing pages are <landing_base>/handle/<handle>
+    sandbox: bool = False
+    user: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    doi_user: str | None = None
+    doi_password: SecretStr | None = None
+
+    def env_prefix(self) -> str:
+        return "BRIDGE_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_"
+
+    def with_env(self, env: Mapping[str, str]) -> Profile:
+        """Return a copy with credentials from BRIDGE_<PROFILE>_* taking precedence."""
+        p = self.env_prefix()
+        update: dict[str, object] = {}
+        for key, secret in (
+            ("user", False),
+            ("password", True),
+            ("token", True),
+            ("doi_user", False),
+            ("doi_password", True),
+        ):
+            value = env.get(p + key.upper())
+            if value:
+                update[key] = SecretStr(value) if secret else value
+        return self.model_copy(update=update)
+
+    def public_dict(self) -> dict[str, object]:
+        """Return the profile without secrets, for output, logs and receipts."""
+        data = self.model_dump(exclude={"password", "token", "doi_password"})
+        for key in ("password", "token", "doi_password"):
+            data[f"{key}_set"] = getattr(self, key) is not None
+        return data
+
+
+class Settings(BaseModel):
+    """Everything the bridge reads from its environment, resolved once."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    home: Path
+    config_file: Path | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    default_profile: str | None = None
+    mappings_dirs: list[Path] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.home / "ledger.sqlite"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.home / "sandbox"
+
+    def profile(self, name: str | None = None) -> Profile | None:
+        """Return the named (or default) profile with env credentials, or None for the sandbox."""
+        name = name or self.default_profile
+        if name is None:
+            return None
+        if name not in self.profiles:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            where = self.config_file or "no bridge.toml found"
+            raise ConfigError(
+                f"unknown profile {name!r} (known: {known}; config: {where})",
+                hint=f"add [profiles.{name}] to bridge.toml or run 'bridge sandbox serve --profile-out bridge.toml'",
+            )
+        return self.profiles[name].with_env(self.env)
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    if env.get("BRIDGE_HOME"):
+        return Path(env["BRIDGE_HOME"]).expanduser()
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def find_config(env: Mapping[str, str], cwd: Path) -> Path | None:
+    if env.get("BRIDGE_CONFIG"):
+        path = Path(env["BRIDGE_CONFIG"]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"BRIDGE_CONFIG points to {path}, which is not a file")
+        return path
+    for candidate in (cwd / CONFIG_NAME, Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax of the config file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Resolve settings from the environment and the config file."""
+    env = dict(os.environ if env is None else env)
+    cwd = cwd or Path.cwd()
+    home = default_home(env)
+    config_file = find_config(env, cwd)
+    raw: dict[str, object] = read_config(config_file) if config_file else {}
+    profiles: dict[str, Profile] = {}
+    raw_profiles = raw.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(f"{config_file}: [profiles] must be a table")
+    for name, body in raw_profiles.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{config_file}: profiles.{name} must be a table")
+        try:
+            profiles[name] = Profile(name=name, **body)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise ConfigError(
+                f"{config_file}: profiles.{name}.{field}: {err['msg']}",
+                hint="see README.md, section Configuration, for the profile keys",
+            ) from exc
+    default_profile = env.get("BRIDGE_PROFILE") or _str_or_none(raw.get("default_profile"))
+    mappings_dirs = [Path(p) for p in env.get("BRIDGE_MAPPINGS", "").split(os.pathsep) if p]
+    mappings_dirs.append(home / "mappings")
+    mappings_dirs.append(Path(__file__).resolve().parent.parent / "mappings")
+    return Settings(
+        home=home,
+        config_file=config_file,
+        profiles=profiles,
+        default_profile=default_profile,
+        mappings_dirs=mappings_dirs,
+        env=env,
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def ensure_home(settings: Settings) -> Path:
+    """Create BRIDGE_HOME (private to the user) and return it."""
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot create BRIDGE_HOME {settings.home}: {exc.strerror}") from exc
+    return settings.home
