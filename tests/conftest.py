@@ -79,3 +79,19 @@ def bridge_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path):
+    """A fresh sandbox repository on a free 127.0.0.1 port, with its own data folder."""
+    from bridge.sandbox.app import SandboxConfig
+    from bridge.sandbox.server import running_sandbox
+
+    env = {
+        "BRIDGE_SANDBOX_ADMIN_EMAIL": "admin@sandbox.test",
+        "BRIDGE_SANDBOX_ADMIN_PASSWORD": "admin-secret-1",
+        "BRIDGE_SANDBOX_SUBMITTER_EMAIL": "submitter@sandbox.test",
+        "BRIDGE_SANDBOX_SUBMITTER_PASSWORD": "submitter-secret-1",
+    }
+    with running_sandbox(SandboxConfig(data_dir=tmp_path / "sandbox-data"), env=env) as running:
+        yield running
