@@ -1,0 +1,151 @@
+"""Offline commands: validate an artefact, map it to a metadata format, list the crosswalks."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bridge.errors import MetadataError
+
+
+class Target(enum.StrEnum):
+    datacite_xml = "datacite-xml"
+    datacite_json = "datacite-json"
+    oai_dc = "oai_dc"
+    oai_datacite = "oai_datacite"
+    dspace = "dspace"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("map")(map_artifact)
+    app.command("mappings")(mappings)
+
+
+def validate(
+    path: Annotated[Path, typer.Argument(help="The artefact folder (data files plus metadata files).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
+) -> None:
+    """Check an artefact offline: metadata, files, privacy gate and the DataCite record."""
+    from bridge.cli import emit_json, out_console, run
+    from bridge.settings import load_settings
+    from bridge.validate import validate_artifact
+
+    def work() -> None:
+        settings = load_settings()
+        try:
+            result = validate_artifact(path, settings)
+        except MetadataError as exc:
+            if as_json:
+                emit_json({"valid": False, "path": str(path), "problems": [p.as_dict() for p in exc.problems]})
+            raise
+        if as_json:
+            emit_json(result.report())
+            return
+        md, files = result.artifact.metadata, result.artifact.files
+        size = sum(f.size for f in files)
+        out_console.print(f"[green]valid[/green] {path}: {result.mapping.name} artefact “{md.title}”")
+        out_console.print(f"  metadata from {', '.join(result.artifact.sources)}")
+        out_console.print(f"  {len(files)} file(s), {_human(size)}")
+        for f in files:
+            extra = f", {f.tensors} tensors, {f.parameters:,} parameters" if f.tensors is not None else ""
+            out_console.print(f"    {f.path}  {_human(f.size)}  {f.media_type}{extra}  md5 {f.md5}", markup=False)
+        if result.mapping.privacy_gate:
+            n = len(result.allowed_findings)
+            note = f"{n} finding(s) allowed by privacy_exception" if n else "clean"
+            out_console.print(f"  privacy gate: {note}")
+
+    run(work)
+
+
+def map_artifact(
+    path: Annotated[Path, typer.Argument(help="The artefact folder.")],
+    to: Annotated[Target, typer.Option("--to", help="The rendering to produce.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Render an artefact's metadata as DataCite XML/JSON, oai_dc, oai_datacite or a DSpace metadata map."""
+    from bridge.cli import run
+    from bridge.crosswalk import to_datacite_json, to_datacite_xml, to_dspace, to_oai_datacite, to_oai_dc
+    from bridge.settings import load_settings
+    from bridge.validate import validate_artifact
+
+    def work() -> None:
+        result = validate_artifact(path, load_settings())
+        record, mapping = result.record, result.mapping
+        data: bytes
+        if to is Target.datacite_xml:
+            data = to_datacite_xml(record)
+        elif to is Target.oai_datacite:
+            data = to_oai_datacite(record)
+        elif to is Target.oai_dc:
+            data = to_oai_dc(record, mapping)
+        elif to is Target.datacite_json:
+            data = _json_bytes(to_datacite_json(record))
+        else:
+            data = _json_bytes(to_dspace(record, mapping))
+        if output is None:
+            typer.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
+        else:
+            _write_atomically(output, data)
+
+    run(work)
+
+
+def mappings(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the crosswalks as JSON.")] = False,
+) -> None:
+    """List the crosswalks (one per use case) and where each comes from."""
+    from rich.table import Table
+
+    from bridge.cli import emit_json, out_console, run
+    from bridge.crosswalk import list_mappings
+    from bridge.settings import load_settings
+
+    def work() -> None:
+        found = list_mappings(load_settings().mappings_dirs)
+        rows = [
+            {
+                "name": m.name,
+                "title": m.title,
+                "resource_type_general": m.resource_type_general,
+                "resource_type": m.resource_type,
+                "privacy_gate": m.privacy_gate,
+                "file": str(m.source) if getattr(m, "source", None) else None,
+            }
+            for m in found
+        ]
+        if as_json:
+            emit_json(rows)
+            return
+        table = Table("kind", "resourceTypeGeneral", "title", "privacy gate", "file")
+        for r in rows:
+            table.add_row(
+                r["name"], r["resource_type_general"], r["title"], "yes" if r["privacy_gate"] else "", r["file"] or ""
+            )
+        out_console.print(table)
+
+    run(work)
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file and rename, so a crash never leaves half a document."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
