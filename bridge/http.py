@@ -34,6 +34,9 @@ class RetryPolicy:
     jitter: float = 0.25  # fraction of the wait added at random, so parallel clients spread out
 
 
+DEFAULT_POLICY = RetryPolicy()
+
+
 def make_client(
     *,
     base_url: str = "",
@@ -104,7 +107,7 @@ def _wait(policy: RetryPolicy, rng: random.Random) -> Callable[[RetryCallState],
 def send_idempotent(
     send: Callable[[], httpx.Response],
     *,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy = DEFAULT_POLICY,
     what: str = "request",
     sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,

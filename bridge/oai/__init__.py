@@ -1,0 +1,1 @@
+"""OAI-PMH client side: a safe page parser and sickle over the bridge's shared httpx client."""
