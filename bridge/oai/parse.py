@@ -60,6 +60,8 @@ def parse_page(body: bytes, *, url: str = "", content_type: str = "") -> ParsedP
         root = etree.fromstring(body, STRICT)
         return _checked(ParsedPage(root), body, url, content_type)
     except etree.XMLSyntaxError as first:
+        if b"OAI-PMH" not in head:
+            raise NotOAI(f"not an OAI-PMH response from {url} ({content_type or 'unknown type'}): {first}") from first
         if _looks_truncated(body):
             raise TruncatedBody(f"truncated OAI-PMH response from {url}: {first}") from first
         cleaned, lines, repairs = _repair(body)
