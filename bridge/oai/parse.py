@@ -52,6 +52,8 @@ def parse_page(body: bytes, *, url: str = "", content_type: str = "") -> ParsedP
     if not body.strip():
         raise NotOAI(f"empty response body from {url}", hint="the endpoint answered 200 with nothing; is it OAI-PMH?")
     if _DOCTYPE.search(head):
+        if b"OAI-PMH" not in head:
+            raise NotOAI(f"not an OAI-PMH response from {url} ({content_type or 'a document with a DOCTYPE'})")
         raise NotOAI(
             f"refused a response with a DTD from {url} (OAI-PMH needs none; entity expansion is never done)",
             hint="if this is an HTML page, check the endpoint URL",
