@@ -3,7 +3,7 @@
 Field names follow the bridge's own ``publish.yaml``; the readers of CITATION.cff, model cards,
 AI4OS ``metadata.json`` and ``.zenodo.json`` translate into these names. Syntax checks that need
 no network (ORCID checksum, DOI/Handle/ROR, SPDX, ISO 8601, BCP 47) live in ``bridge.artifact.checks``
-and are wired in here as validators.
+and are applied by ``bridge.artifact.metadata.read_metadata``, so each problem names its file and line.
 """
 
 from __future__ import annotations

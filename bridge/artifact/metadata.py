@@ -1,0 +1,342 @@
+"""Read every metadata file of an artefact folder, merge them by precedence and check the result.
+
+Precedence, highest first: ``publish.yaml`` (or ``publish.yml`` / ``publish.json``) > ``.zenodo.json``
+> ``CITATION.cff`` > AI4OS ``metadata.json`` > the YAML front matter of ``README.md`` (a Hugging Face
+model card). Only the top level of the folder is searched. Files are merged field by field at the top
+level of the metadata: for each field (``title``, ``creators``, ``license``, …) the highest-precedence
+file that gives it wins, and lists are not concatenated, with two exceptions: ``keywords`` is the union
+of every file's keywords (first spelling kept, case-insensitive duplicates dropped, in precedence order)
+and ``related`` is the union of every file's related identifiers, without duplicates of the same
+identifier and relation type. ``kind`` must be given (in publish.yaml); only when a model card is
+present and no file gives it is ``kind: model-weights`` assumed.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from bridge.artifact import checks
+from bridge.artifact.model import Metadata
+from bridge.artifact.readers import ACCEPTED_FILES, Source, find_sources
+from bridge.errors import MetadataError, Problem
+
+METADATA_FILES: tuple[str, ...] = ACCEPTED_FILES
+KINDS = "model-weights | anonymised-logs | satellite-products"
+UNION_FIELDS = ("keywords", "related")
+MODEL_CARD_KIND = "model-weights"
+
+
+@dataclass
+class MetadataResult:
+    """The merged, checked metadata and where each part came from."""
+
+    metadata: Metadata
+    sources: list[str]  # files read, highest precedence first
+    provenance: dict[str, str]  # top-level field -> file it came from
+    metadata_files: set[str]  # names the file scanner must not publish as data
+
+
+@dataclass
+class Merged:
+    """The merged dict plus, for each path prefix, the Source and the path it had there."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[Source, str]] = field(default_factory=dict)
+
+    def locate(self, path: str) -> tuple[str | None, int | None]:
+        """Return (file, line) for a dotted Metadata path of the merged dict."""
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            origin = self.origins.get(".".join(parts[:cut]))
+            if origin:
+                source, local = origin
+                return source.file, source.line_of(".".join([local, *parts[cut:]]))
+        return None, None
+
+
+def _related_key(item: Any, index: int) -> tuple[str, str]:
+    """Return the identity of a related identifier: normalised identifier and relation, case-insensitive."""
+    if not isinstance(item, dict):
+        return (f"#{index}", "")
+    identifier = str(item.get("identifier") or "").strip()
+    try:
+        kind = item.get("identifier_type") or checks.detect_identifier_type(identifier)
+        identifier = checks.check_identifier(identifier, checks.check_identifier_type(kind))
+    except ValueError:
+        pass
+    return identifier.lower(), str(item.get("relation_type") or "").lower()
+
+
+def merge_sources(sources: list[Source]) -> tuple[Merged, list[Problem]]:
+    """Merge sources (highest precedence first) field by field; keywords and related are unions."""
+    merged = Merged()
+    problems: list[Problem] = []
+    seen: dict[str, set[Any]] = {name: set() for name in UNION_FIELDS}
+    for source in sources:
+        for key, value in source.data.items():
+            if value is None:
+                continue
+            if key in UNION_FIELDS:
+                if not isinstance(value, list):
+                    problems.append(
+                        Problem(f"{key} must be a list", file=source.file, field=key, line=source.line_of(key))
+                    )
+                    continue
+                items = merged.data.setdefault(key, [])
+                for index, item in enumerate(value):
+                    ident = _related_key(item, len(items)) if key == "related" else str(item).casefold()
+                    if ident in seen[key]:
+                        continue
+                    seen[key].add(ident)
+                    merged.origins[f"{key}.{len(items)}"] = (source, f"{key}.{index}")
+                    items.append(copy.deepcopy(item))
+                merged.provenance.setdefault(key, source.file)
+                merged.origins.setdefault(key, (source, key))
+            elif key not in merged.data:
+                merged.data[key] = copy.deepcopy(value)  # checks normalise in place; leave the Source as read
+                merged.provenance[key] = source.file
+                merged.origins[key] = (source, key)
+    return merged, problems
+
+
+class _Checker:
+    """Apply checks.py to the merged dict in place, normalising values and collecting problems."""
+
+    def __init__(self, merged: Merged) -> None:
+        self.merged = merged
+        self.problems: list[Problem] = []
+        self.failed: set[str] = set()
+
+    def fail(self, path: str, message: str) -> None:
+        file, line = self.merged.locate(path)
+        self.problems.append(Problem(message, file=file, field=path, line=line))
+        self.failed.add(path)
+
+    def apply(self, container: Any, key: str, path: str, check: Callable[[Any], Any]) -> None:
+        """Replace container[key] by check(value), or record why it fails."""
+        if not isinstance(container, dict):
+            return
+        value = container.get(key)
+        if value is None or not isinstance(value, (str, int, float, dt.date)) or isinstance(value, bool):
+            return  # absent, or a wrong type that validation reports
+        try:
+            container[key] = check(value)
+        except ValueError as exc:
+            self.fail(path, str(exc))
+
+    def run(self) -> None:
+        data = self.merged.data
+        for group in ("creators", "contributors"):
+            for i, person in enumerate(_dicts(data.get(group))):
+                self.apply(person, "orcid", f"{group}.{i}.orcid", checks.check_orcid)
+                if isinstance(person.get("affiliation"), (str, dict)):  # one affiliation written without a list
+                    person["affiliation"] = [person["affiliation"]]
+                affiliations = person.get("affiliation")
+                if isinstance(affiliations, list):
+                    person["affiliation"] = [{"name": a} if isinstance(a, str) else a for a in affiliations]
+                for j, affiliation in enumerate(_dicts(person.get("affiliation"))):
+                    self.apply(affiliation, "ror", f"{group}.{i}.affiliation.{j}.ror", checks.check_ror)
+                if group == "contributors":
+                    self.apply(
+                        person, "contributor_type", f"{group}.{i}.contributor_type", checks.check_contributor_type
+                    )
+        if isinstance(data.get("publisher"), str):
+            data["publisher"] = {"name": data["publisher"]}
+        self.apply(data.get("publisher"), "ror", "publisher.ror", checks.check_ror)
+        self.apply(data, "license", "license", checks.check_spdx)
+        self.apply(data, "doi", "doi", checks.check_doi)
+        self.apply(data, "date_released", "date_released", checks.check_date)
+        self.apply(data, "date_created", "date_created", checks.check_date)
+        self.apply(data.get("access"), "embargo_until", "access.embargo_until", checks.check_date)
+        self.apply(data, "collected", "collected", checks.check_iso8601)
+        self.apply(data, "language", "language", checks.check_language)
+        self.apply(data, "landing_url", "landing_url", checks.check_url)
+        self._version(data)
+        for i, item in enumerate(_dicts(data.get("related"))):
+            self._related(item, f"related.{i}")
+        for i, funding in enumerate(_dicts(data.get("funding"))):
+            self._funder(funding, f"funding.{i}")
+            self.apply(funding, "award_uri", f"funding.{i}.award_uri", checks.check_url)
+
+    def _version(self, data: dict[str, Any]) -> None:
+        value = data.get("version")
+        if isinstance(value, int) and not isinstance(value, bool):
+            data["version"] = str(value)
+        elif isinstance(value, float):
+            self.fail("version", f'version {value} was read as a number; quote it, e.g. version: "{value}"')
+
+    def _related(self, item: dict[str, Any], path: str) -> None:
+        self.apply(item, "relation_type", f"{path}.relation_type", checks.check_relation_type)
+        self.apply(item, "resource_type_general", f"{path}.resource_type_general", checks.check_resource_type_general)
+        if not isinstance(item.get("identifier"), str):
+            return
+        if item.get("identifier_type") is None:
+            self.apply(item, "identifier", f"{path}.identifier", _detect_into(item))
+            return
+        self.apply(item, "identifier_type", f"{path}.identifier_type", checks.check_identifier_type)
+        if f"{path}.identifier_type" not in self.failed:
+            kind = item["identifier_type"]
+            self.apply(item, "identifier", f"{path}.identifier", lambda v: checks.check_identifier(v, kind))
+
+    def _funder(self, funding: dict[str, Any], path: str) -> None:
+        value = funding.get("funder_id")
+        if not isinstance(value, str):
+            return
+        try:
+            funding["funder_id"], funding["funder_id_type"] = checks.check_funder_id(
+                value, funding.get("funder_id_type")
+            )
+        except ValueError as exc:
+            self.fail(f"{path}.funder_id", str(exc))
+
+
+def _detect_into(item: dict[str, Any]) -> Callable[[Any], str]:
+    """Return a check that detects the identifier's type, stores it in the item and normalises the value."""
+
+    def check(value: Any) -> str:
+        kind = checks.detect_identifier_type(value)
+        item["identifier_type"] = kind
+        return checks.check_identifier(value, kind)
+
+    return check
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """Return the dict items of a list (others are left for validation to report)."""
+    return [x if isinstance(x, dict) else {} for x in value] if isinstance(value, list) else []
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """Return the pydantic model that holds the fields at a validation error's location."""
+    model: type[BaseModel] | None = Metadata
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = model.model_fields.get(part)
+        model = _inner_model(info.annotation) if info else None
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: dict[str, Any]) -> str:
+    """Turn one pydantic error into a sentence that says how to fix it."""
+    loc = tuple(error["loc"])
+    path = ".".join(str(p) for p in loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        maybe = f"did you mean {close[0]}? " if close else ""
+        return f"unknown key '{loc[-1]}'; {maybe}accepted keys here: {', '.join(allowed)}"
+    if path == "creators" and kind in ("missing", "too_short"):
+        return "at least one creator is required: add authors to CITATION.cff or creators to publish.yaml"
+    if kind == "missing":
+        where = "publish.yaml" if len(loc) == 1 else "this entry"
+        return f"{loc[-1]} is required; add it to {where}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error"):
+        return message
+    value = error.get("input")
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'{value!r} was read as a number; quote it, e.g. "{value}"'
+    return f"{message} (got {_short(error.get('input'))})"
+
+
+def _validate(merged: Merged, failed: set[str]) -> tuple[Metadata | None, list[Problem]]:
+    """Validate the merged dict; problems at paths a check already reported are not repeated."""
+    try:
+        return Metadata.model_validate(merged.data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"])
+            if any(path == f or path.startswith(f + ".") for f in failed):
+                continue
+            file, line = merged.locate(path) if path else (None, None)
+            if error["type"] == "extra_forbidden" and file is None:
+                file = merged.provenance.get(path.split(".")[0])
+            problems.append(Problem(_message(error), file=file, field=path or None, line=line))
+        return None, problems
+
+
+def _drop_overridden(problems: list[Problem], provenance: dict[str, str]) -> list[Problem]:
+    """Forget a file's translation problems about a field that a higher-precedence file supplies."""
+    kept = []
+    for problem in problems:
+        top = (problem.field or "").split(".")[0]
+        winner = provenance.get(top)
+        if top and top not in UNION_FIELDS and winner is not None and winner != problem.file:
+            continue
+        kept.append(problem)
+    return kept
+
+
+def read_metadata(root: Path) -> MetadataResult:
+    """Read, merge and check the metadata files of an artefact folder; raise MetadataError listing every problem."""
+    if not root.is_dir():
+        raise MetadataError(Problem(f"{root} is not a folder", file=str(root)), hint="give an artefact folder")
+    found = find_sources(root)
+    if not found:
+        message = (
+            f"no metadata file in {root}; add one of: {', '.join(METADATA_FILES)} "
+            "(README.md counts only as a Hugging Face model card with YAML front matter)"
+        )
+        hint = "start with a publish.yaml giving kind, title and creators"
+        raise MetadataError(Problem(message, file=str(root)), hint=hint)
+    problems: list[Problem] = []
+    publish = [path.name for fmt, path in found if fmt.label == "publish"]
+    if len(publish) > 1:
+        problems.append(Problem(f"{' and '.join(publish)} both exist; keep one publish file", file=publish[1]))
+        found = [(fmt, path) for fmt, path in found if fmt.label != "publish" or path.name == publish[0]]
+    sources = [fmt.read(path) for fmt, path in found]
+    merged, merge_problems = merge_sources(sources)
+    if "kind" not in merged.data:
+        card = next((s for (fmt, _), s in zip(found, sources, strict=True) if fmt.label == "modelcard"), None)
+        if card is not None:
+            merged.data["kind"] = MODEL_CARD_KIND
+            merged.provenance["kind"] = card.file
+        else:
+            message = f"kind is missing; say which crosswalk to use: kind: {KINDS} (in publish.yaml)"
+            problems.append(Problem(message, file=publish[0] if publish else None, field="kind"))
+    reader_problems = [p for s in sources for p in s.problems]
+    problems += _drop_overridden(reader_problems, merged.provenance) + merge_problems
+    checker = _Checker(merged)
+    checker.run()
+    if "kind" not in merged.data:
+        checker.failed.add("kind")  # already explained above
+    metadata, invalid = _validate(merged, checker.failed)
+    problems += checker.problems + invalid
+    if problems or metadata is None:
+        rank = {s.file: i for i, s in enumerate(sources)}
+        problems.sort(key=lambda p: (rank.get(p.file or "", len(rank)), p.line if p.line is not None else 10**9))
+        raise MetadataError(problems, hint=f"{len(problems)} problem(s); fix them and run 'bridge validate' again")
+    return MetadataResult(
+        metadata=metadata,
+        sources=[s.file for s in sources],
+        provenance={k: v for k, v in merged.provenance.items() if k in Metadata.model_fields},
+        metadata_files={s.file for s in sources},
+    )
