@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,7 +176,7 @@ class _Checker:
             self.fail("version", f'version {value} was read as a number; quote it, e.g. version: "{value}"')
 
     def _related(self, item: dict[str, Any], path: str) -> None:
-        self.apply(item, "relation_type", f"{path}.relation_type", checks.check_relation_type)
+        self.apply(item, "relation_type", f"{path}.relation_type", _relation_or_role)
         self.apply(item, "resource_type_general", f"{path}.resource_type_general", checks.check_resource_type_general)
         if not isinstance(item.get("identifier"), str):
             return
@@ -340,3 +341,13 @@ def read_metadata(root: Path) -> MetadataResult:
         provenance={k: v for k, v in merged.provenance.items() if k in Metadata.model_fields},
         metadata_files={s.file for s in sources},
     )
+
+
+def _relation_or_role(value: str) -> str:
+    """Return a canonical relationType, or a lower-case role word (dataset, code, paper, …) for the mapping."""
+    try:
+        return checks.check_relation_type(value)
+    except ValueError:
+        if re.fullmatch(r"[a-z][a-z_]*", value or ""):
+            return value  # the crosswalk turns roles into relation types and reports unknown ones
+        raise

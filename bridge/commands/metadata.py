@@ -77,10 +77,12 @@ def map_artifact(
         result = validate_artifact(path, load_settings())
         record, mapping = result.record, result.mapping
         data: bytes
+        # Before publication there is usually no DOI yet: render the "(:tba)" preview identifier.
+        preview = "doi" not in record
         if to is Target.datacite_xml:
-            data = to_datacite_xml(record)
+            data = to_datacite_xml(record, preview=preview)
         elif to is Target.oai_datacite:
-            data = to_oai_datacite(record)
+            data = to_oai_datacite(record, preview=preview)
         elif to is Target.oai_dc:
             data = to_oai_dc(record, mapping)
         elif to is Target.datacite_json:

@@ -1,0 +1,326 @@
+"""Build and validate THE middle record: a DataCite dict in the `datacite` package's 4.5 JSON style.
+
+Every rendering (DataCite XML and JSON, oai_datacite, oai_dc, the DSpace map) reads only this dict,
+and what is harvested back is compared with it. Values that DataCite has no field for are kept in
+DataCite's own terms: the landing page is ``url`` (the DOI's REST target), the Handle an
+alternateIdentifier of type ``Handle``, an EC programme (Funding.program, else the mapping's
+default when no award URI is given) the awardUri ``info:eu-repo/grantAgreement/EC/<program>/<n>``.
+
+Identifier rule: ``doi`` is set only when a DOI is known (given here or in the metadata). The JSON
+schema allows a record without one, but the DataCite XSD requires ``<identifier>``, so the XML
+renderings refuse such a record unless asked for a preview (see ``datacite.to_datacite_xml``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bridge.artifact.model import Artifact, Creator, Metadata
+from bridge.crosswalk import identifiers, licenses, openaire, vocab
+from bridge.crosswalk.mapping import Mapping
+from bridge.errors import MetadataError, Problem, UsageError
+
+T = TypeVar("T")
+ORCID_SCHEME = {"nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"}
+ROR_SCHEME = {"affiliationIdentifierScheme": "ROR", "schemeUri": "https://ror.org"}
+
+
+class _Problems:
+    """Collect every problem before raising, naming the metadata file a field came from."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.provenance = artifact.provenance
+        self.items: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        top = field.split(".", 1)[0]
+        self.items.append(Problem(message=message, file=self.provenance.get(top), field=field))
+
+    def check(self, field: str, check: Callable[..., T], *args: Any) -> T | None:
+        """Return check(*args), or record its ValueError under field and return None."""
+        try:
+            return check(*args)
+        except ValueError as exc:
+            self.add(field, str(exc))
+            return None
+
+
+def build_record(
+    artifact: Artifact,
+    mapping: Mapping,
+    *,
+    doi: str | None = None,
+    landing_url: str | None = None,
+    handle: str | None = None,
+    publication_year: str | None = None,
+) -> dict[str, Any]:
+    """Return the validated DataCite record of an artefact under a mapping."""
+    md = artifact.metadata
+    problems = _Problems(artifact)
+    record: dict[str, Any] = {"schemaVersion": vocab.SCHEMA_VERSION}
+
+    doi_value = doi or md.doi
+    if doi_value and (bare := problems.check("doi", identifiers.check_doi, doi_value)):
+        record["doi"] = bare
+    if landing_url or md.landing_url:
+        record["url"] = landing_url or md.landing_url
+    if handle:
+        try:
+            bare_handle = identifiers.check_handle(handle)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        record["alternateIdentifiers"] = [{"alternateIdentifier": bare_handle, "alternateIdentifierType": "Handle"}]
+
+    language = md.language or mapping.defaults.language
+    lang = {"lang": language} if language else {}
+    record["creators"] = [_person(c, f"creators.{i}", problems) for i, c in enumerate(md.creators)]
+    record["titles"] = [{"title": md.title, **lang}]
+    record["publisher"] = _publisher(md, mapping, problems)
+    record["publicationYear"] = _publication_year(md, publication_year)
+    record["types"] = {
+        "resourceTypeGeneral": mapping.datacite.resource_type_general,
+        "resourceType": mapping.datacite.resource_type,
+    }
+    _optional(record, "contributors", _contributors(md, problems))
+    _optional(record, "dates", _dates(md))
+    _optional(record, "subjects", _subjects(md, mapping))
+    _optional(record, "descriptions", _descriptions(md, lang))
+    _optional(record, "rightsList", _rights(md, mapping, problems))
+    _optional(record, "fundingReferences", _funding(md, mapping, problems))
+    _optional(record, "relatedIdentifiers", _related(md, mapping, problems))
+    if md.version:
+        record["version"] = md.version
+    if language:
+        record["language"] = language
+    _optional(record, "sizes", _sizes(artifact))
+    _optional(record, "formats", list(dict.fromkeys(f.media_type for f in artifact.files if f.media_type)))
+
+    if not problems.items:
+        for message in validate_record(record):
+            problems.add("datacite", message)
+    if problems.items:
+        raise MetadataError(problems.items, hint="fix these fields in the artefact's metadata file")
+    return record
+
+
+def _optional(record: dict[str, Any], key: str, value: list[Any]) -> None:
+    if value:
+        record[key] = value
+
+
+def _person(c: Creator, where: str, problems: _Problems) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": c.name, "nameType": c.name_type}
+    if c.name_type == "Personal":
+        if c.given_name:
+            out["givenName"] = c.given_name
+        if c.family_name:
+            out["familyName"] = c.family_name
+    if c.orcid and (orcid := problems.check(f"{where}.orcid", identifiers.check_orcid, c.orcid)):
+        out["nameIdentifiers"] = [{"nameIdentifier": orcid, **ORCID_SCHEME}]
+    affiliations = []
+    for j, a in enumerate(c.affiliation):
+        entry: dict[str, Any] = {"name": a.name}
+        if a.ror and (ror := problems.check(f"{where}.affiliation.{j}.ror", identifiers.check_ror, a.ror)):
+            entry.update(affiliationIdentifier=ror, **ROR_SCHEME)
+        affiliations.append(entry)
+    if affiliations:
+        out["affiliation"] = affiliations
+    return out
+
+
+def _contributors(md: Metadata, problems: _Problems) -> list[dict[str, Any]]:
+    out = []
+    for i, c in enumerate(md.contributors):
+        kind = vocab.canonical(c.contributor_type or "Other", vocab.CONTRIBUTOR_TYPE)
+        if kind is None:
+            problems.add(
+                f"contributors.{i}.contributor_type",
+                f"{c.contributor_type!r} is not a DataCite contributorType (e.g. ContactPerson, DataCurator, Other)",
+            )
+            continue
+        out.append({**_person(c, f"contributors.{i}", problems), "contributorType": kind})
+    return out
+
+
+def _publisher(md: Metadata, mapping: Mapping, problems: _Problems) -> dict[str, Any]:
+    source = md.publisher or mapping.defaults.publisher
+    if source is None:
+        problems.add("publisher", f"no publisher given and mapping {mapping.name!r} has no default")
+        return {"name": "unknown"}
+    out: dict[str, Any] = {"name": source.name}
+    if source.ror and (ror := problems.check("publisher.ror", identifiers.check_ror, source.ror)):
+        out.update(
+            publisherIdentifier=ror,
+            publisherIdentifierScheme="ROR",
+            schemeUri="https://ror.org/",
+        )
+    return out
+
+
+def _publication_year(md: Metadata, explicit: str | None) -> str:
+    if explicit is not None:
+        if not re.fullmatch(r"\d{4}", str(explicit)):
+            raise UsageError(f"publication year {explicit!r} is not four digits")
+        return str(explicit)
+    if md.date_released:
+        return f"{md.date_released.year:04d}"
+    return str(dt.datetime.now(dt.UTC).year)
+
+
+def _dates(md: Metadata) -> list[dict[str, str]]:
+    out = []
+    if md.date_released:
+        out.append({"date": md.date_released.isoformat(), "dateType": "Issued"})
+    if md.date_created:
+        out.append({"date": md.date_created.isoformat(), "dateType": "Created"})
+    if md.collected:
+        out.append({"date": md.collected, "dateType": "Collected"})
+    if md.access.status == "embargoed" and md.access.embargo_until:
+        out.append({"date": md.access.embargo_until.isoformat(), "dateType": "Available"})
+    return out
+
+
+def _subjects(md: Metadata, mapping: Mapping) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(term: str, scheme: str | None, scheme_uri: str | None, value_uri: str | None) -> None:
+        key = (term.casefold(), (scheme or "").casefold())
+        if key in seen or not term:
+            return
+        seen.add(key)
+        entry = {"subject": term}
+        for name, value in (("subjectScheme", scheme), ("schemeUri", scheme_uri), ("valueUri", value_uri)):
+            if value:
+                entry[name] = value
+        out.append(entry)
+
+    for keyword in [*md.keywords, *mapping.defaults.keywords]:
+        add(keyword, None, None, None)
+    for s in md.subjects or mapping.defaults.subjects:
+        add(s.term, s.scheme, s.scheme_uri, s.value_uri)
+    return out
+
+
+def _descriptions(md: Metadata, lang: dict[str, str]) -> list[dict[str, str]]:
+    pairs = (("Abstract", md.description), ("Methods", md.methods), ("TechnicalInfo", md.technical_info))
+    return [{"description": text, "descriptionType": kind, **lang} for kind, text in pairs if text]
+
+
+def _rights(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[str, str]]:
+    # The model defaults access to open, so only an access block the artefact wrote counts as saying so.
+    status = md.access.status if "access" in md.model_fields_set else mapping.defaults.access
+    out = [{"rights": openaire.ACCESS_LABEL[status], "rightsUri": openaire.ACCESS_URI[status]}]
+    if md.license and (found := problems.check("license", licenses.lookup, md.license)):
+        out.append(
+            {
+                "rights": found.name,
+                "rightsUri": found.url,
+                "rightsIdentifier": found.spdx_id,
+                "rightsIdentifierScheme": "SPDX",
+                "schemeUri": licenses.SPDX_SCHEME_URI,
+                "lang": "en",
+            }
+        )
+    return out
+
+
+def _funding(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[str, str]]:
+    out = []
+    for i, f in enumerate(md.funding):
+        ref: dict[str, str] = {"funderName": f.funder_name}
+        where = f"funding.{i}.funder_id"
+        funder = (
+            problems.check(where, identifiers.check_funder_id, f.funder_id, f.funder_id_type) if f.funder_id else None
+        )
+        if funder:
+            ref.update(funderIdentifier=funder[0], funderIdentifierType=funder[1])
+        if f.award_number:
+            ref["awardNumber"] = f.award_number
+        # The awardUri is the only place a DataCite record can keep an EC programme, so the artefact's
+        # programme takes it (as Zenodo does); a CORDIS page is derivable from the award number anyway.
+        ec = f.award_number and openaire.is_european_commission(f.funder_name, ref.get("funderIdentifier"))
+        program = f.program if f.program or f.award_uri else mapping.defaults.funding_program
+        if ec and program:
+            ref["awardUri"] = openaire.grant_agreement(program, f.award_number or "")
+        elif f.award_uri:
+            ref["awardUri"] = f.award_uri
+        if f.award_title:
+            ref["awardTitle"] = f.award_title
+        out.append(ref)
+    return out
+
+
+def _related(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for i, r in enumerate(md.related):
+        where = f"related.{i}"
+        rule = None
+        relation = vocab.canonical(r.relation_type, vocab.RELATION_TYPE)
+        if relation is None:
+            rule = mapping.relation_for(r.relation_type)
+            if rule is None:
+                roles = ", ".join(sorted(mapping.relations))
+                problems.add(
+                    f"{where}.relation_type",
+                    f"{r.relation_type!r} is neither a DataCite relationType (e.g. IsDerivedFrom) "
+                    f"nor a role of mapping {mapping.name!r} ({roles})",
+                )
+                continue
+            relation = rule.relation_type
+        found = problems.check(f"{where}.identifier", identifiers.related, r.identifier, r.identifier_type)
+        if found is None:
+            continue
+        value, kind = found
+        entry = {"relatedIdentifier": value, "relatedIdentifierType": kind, "relationType": relation}
+        general = r.resource_type_general or (rule.resource_type_general if rule else None)
+        if general:
+            canon = vocab.canonical(general, vocab.RESOURCE_TYPE_GENERAL)
+            if canon is None:
+                problems.add(f"{where}.resource_type_general", f"{general!r} is not a resourceTypeGeneral")
+                continue
+            entry["resourceTypeGeneral"] = canon
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _sizes(artifact: Artifact) -> list[str]:
+    # One total rather than one entry per file: sizes must be unique and equal-sized files would collide.
+    if not artifact.files:
+        return []
+    out = [f"{sum(f.size for f in artifact.files)} bytes"]
+    if len(artifact.files) > 1:
+        out.append(f"{len(artifact.files)} files")
+    return out
+
+
+def validate_record(record: dict[str, Any]) -> list[str]:
+    """Return the record's schema errors as 'path: message', ignoring values only kernel 4.6 allows."""
+    from datacite.schema45 import validator  # imported late: it costs most of a second at startup
+
+    probe = _mask_46(copy.deepcopy(record))
+    errors = []
+    for error in sorted(validator.iter_errors(probe), key=lambda e: list(map(str, e.absolute_path))):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        errors.append(f"{path or '(record)'}: {error.message}")
+    return errors
+
+
+def _mask_46(node: Any) -> Any:
+    """Replace 4.6-only enum values by 4.5 stand-ins so the 4.5 JSON schema judges everything else."""
+    if isinstance(node, list):
+        return [_mask_46(item) for item in node]
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            only = vocab.ONLY_46.get(key)
+            if only and isinstance(value, str) and value in only[0]:
+                value = only[1]
+            out[key] = _mask_46(value)
+        return out
+    return node
