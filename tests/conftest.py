@@ -95,3 +95,25 @@ def sandbox(tmp_path: Path):
     }
     with running_sandbox(SandboxConfig(data_dir=tmp_path / "sandbox-data"), env=env) as running:
         yield running
+
+
+@pytest.fixture
+def sandbox_settings(sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings whose profile 'local' points at the running `sandbox`, credentials from env like any profile."""
+    import tomli_w
+
+    from bridge.embedded import sandbox_profile
+    from bridge.settings import load_settings
+
+    profile = sandbox_profile(sandbox, name="local")
+    secrets = {"name", "user", "password", "token", "doi_user", "doi_password"}
+    body = profile.model_dump(exclude=secrets, exclude_none=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "bridge.toml").write_text(tomli_w.dumps({"default_profile": "local", "profiles": {"local": body}}))
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("BRIDGE_LOCAL_USER", sandbox.submitter.email)
+    monkeypatch.setenv("BRIDGE_LOCAL_PASSWORD", sandbox.submitter.password)
+    monkeypatch.setenv("BRIDGE_LOCAL_DOI_USER", sandbox.submitter.email)
+    monkeypatch.setenv("BRIDGE_LOCAL_DOI_PASSWORD", sandbox.submitter.password)
+    return load_settings()
