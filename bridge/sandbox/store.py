@@ -173,7 +173,9 @@ class Store:
 
     # -- accounts -------------------------------------------------------------------------------------
     def upsert_eperson(self, email: str, password: str, *, admin: bool) -> str:
-        existing = self.one("SELECT uuid FROM eperson WHERE email = ?", (email,))
+        existing = self.one("SELECT uuid, password_hash, admin FROM eperson WHERE email = ?", (email,))
+        if existing and bool(existing["admin"]) == admin and check_password(password, existing["password_hash"]):
+            return existing["uuid"]  # unchanged: skip re-hashing, which is deliberately slow
         with self.transaction() as db:
             if existing:
                 db.execute(
@@ -521,6 +523,68 @@ class Store:
     def delete_doi(self, doi: str) -> None:
         with self.lock:
             self.db.execute("DELETE FROM doi WHERE lower(doi) = lower(?)", (doi,))
+
+    # -- REST API (bridge/sandbox/rest): workspace items, bundles, primary bitstreams, search index ---------
+    def create_workspaceitem(self, collection: str, submitter: str) -> dict:
+        """Create an empty in-progress item and the workspace item that wraps it."""
+        item = self.create_item(collection, {}, submitter=submitter, in_archive=False)
+        with self.lock:
+            cur = self.db.execute(
+                "INSERT INTO workspaceitem (item, collection, submitter, last_modified) VALUES (?, ?, ?, ?)",
+                (item["uuid"], collection, submitter, item["last_modified"]),
+            )
+        return self.workspaceitem(int(cur.lastrowid or 0))  # type: ignore[return-value]
+
+    def workspaceitem(self, wid: int) -> dict | None:
+        return _decode(self.one("SELECT * FROM workspaceitem WHERE id = ?", (wid,)))
+
+    def workspaceitem_of(self, item: str) -> dict | None:
+        return _decode(self.one("SELECT * FROM workspaceitem WHERE item = ?", (item,)))
+
+    def set_license(self, wid: int, granted: bool) -> None:
+        """Record the deposit licence as granted (with its acceptance date) or not."""
+        with self.lock:
+            self.db.execute(
+                "UPDATE workspaceitem SET license_granted = ?, acceptance_date = ?, last_modified = ? WHERE id = ?",
+                (int(granted), now() if granted else None, now(), wid),
+            )
+
+    def set_primary_bitstream(self, bundle: str, bitstream: str | None) -> None:
+        with self.lock:
+            self.db.execute("UPDATE bundle SET primary_bitstream = ? WHERE uuid = ?", (bitstream, bundle))
+
+    def delete_bundle(self, uid: str) -> None:
+        for bs in self.bitstreams(uid):
+            self.delete_bitstream(bs["uuid"])
+        with self.lock:
+            self.db.execute("DELETE FROM bundle WHERE uuid = ?", (uid,))
+
+    def ensure_search_index(self) -> None:
+        """Create the FTS5 word index over ``metadatavalue`` (kept in step by triggers) and fill it once.
+
+        The index is external-content: it holds only the words, keyed by metadatavalue's rowid (stable as
+        long as nobody runs VACUUM; ``INSERT INTO mdv_fts(mdv_fts) VALUES ('rebuild')`` repairs it).
+        """
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'mdv_fts'").fetchone():
+                return
+            for statement in _SEARCH_INDEX:
+                db.execute(statement)
+
+
+# The REST API's word index (see Store.ensure_search_index); statements run one by one inside a transaction.
+_SEARCH_INDEX = (
+    "CREATE VIRTUAL TABLE mdv_fts USING fts5(value, content='metadatavalue', content_rowid='rowid', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER mdv_fts_insert AFTER INSERT ON metadatavalue BEGIN "
+    "INSERT INTO mdv_fts(rowid, value) VALUES (new.rowid, new.value); END",
+    "CREATE TRIGGER mdv_fts_delete AFTER DELETE ON metadatavalue BEGIN "
+    "INSERT INTO mdv_fts(mdv_fts, rowid, value) VALUES ('delete', old.rowid, old.value); END",
+    "CREATE TRIGGER mdv_fts_update AFTER UPDATE ON metadatavalue BEGIN "
+    "INSERT INTO mdv_fts(mdv_fts, rowid, value) VALUES ('delete', old.rowid, old.value); "
+    "INSERT INTO mdv_fts(rowid, value) VALUES (new.rowid, new.value); END",
+    "INSERT INTO mdv_fts(mdv_fts) VALUES ('rebuild')",
+)
 
 
 def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
