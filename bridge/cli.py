@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bridge import __version__
 from bridge.errors import EXIT_USAGE, BridgeError
@@ -21,8 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False, soft_wrap=True)
+# No emoji codes and no highlighting: messages quote user data (":x:" in a masked IPv6 address must stay text).
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out_console = Console(highlight=False, soft_wrap=True, emoji=False)
 
 T = TypeVar("T")
 
@@ -33,8 +35,10 @@ def run(fn: Callable[[], T]) -> T:
         return fn()
     except BridgeError as exc:
         for i, line in enumerate(exc.lines()):
-            prefix = "error: " if i == 0 else "  "
-            err_console.print(f"[red]{prefix}[/red]{line}" if i == 0 else f"{prefix}{line}", markup=i == 0)
+            if i == 0:
+                err_console.print(f"[red]error:[/red] {escape(line)}")
+            else:
+                err_console.print(f"  {line}", markup=False)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -93,9 +93,22 @@ def _yaml_problem(exc: yaml.YAMLError, file: str, offset: int) -> Problem:
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose timestamps that are not real dates (2026-13-45) stay text for the date checks to report."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def parse_yaml(text: str, file: str, offset: int = 0) -> tuple[Any, Lines, list[Problem]]:
     """Parse YAML with safe_load semantics; return (data, line table, problems)."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

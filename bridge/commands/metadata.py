@@ -31,6 +31,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
 ) -> None:
     """Check an artefact offline: metadata, files, privacy gate and the DataCite record."""
+    from rich.markup import escape
+
     from bridge.cli import emit_json, out_console, run
     from bridge.settings import load_settings
     from bridge.validate import validate_artifact
@@ -48,8 +50,9 @@ def validate(
             return
         md, files = result.artifact.metadata, result.artifact.files
         size = sum(f.size for f in files)
-        out_console.print(f"[green]valid[/green] {path}: {result.mapping.name} artefact “{md.title}”")
-        out_console.print(f"  metadata from {', '.join(result.artifact.sources)}")
+        what = f"{escape(str(path))}: {result.mapping.name} artefact “{escape(md.title)}”"
+        out_console.print(f"[green]valid[/green] {what}")
+        out_console.print(f"  metadata from {', '.join(result.artifact.sources)}", markup=False)
         out_console.print(f"  {len(files)} file(s), {_human(size)}")
         for f in files:
             extra = f", {f.tensors} tensors, {f.parameters:,} parameters" if f.tensors is not None else ""
