@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -38,9 +40,24 @@ def spring_error(request: Request, status: int, message: str, headers: dict[str,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# (store path, header digest) -> (eperson uuid, its password hash then, expiry)
+_VERIFIED: dict[tuple[str, str], tuple[str, str, float]] = {}
+_VERIFIED_TTL = 300.0
+
+
 def basic_auth_user(sandbox: Sandbox, request: Request) -> dict[str, Any] | None:
-    """Return the eperson named by an HTTP Basic Authorization header, or None."""
+    """Return the eperson named by an HTTP Basic Authorization header, or None.
+
+    A successful check is remembered for a few minutes (by a digest of the header, never the password), so
+    SWORD and DataCite clients that send Basic auth on every request do not pay the slow hash each time.
+    """
     header = request.headers.get("authorization", "")
+    key = (str(sandbox.store.path), hashlib.sha256(header.encode()).hexdigest())
+    cached = _VERIFIED.get(key)
+    if cached and cached[2] > time.monotonic():
+        person = sandbox.store.eperson(cached[0])
+        if person is not None and person["password_hash"] == cached[1]:  # a changed password voids the entry
+            return person
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:
         return None
@@ -48,4 +65,7 @@ def basic_auth_user(sandbox: Sandbox, request: Request) -> dict[str, Any] | None
         email, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    return sandbox.store.authenticate(email, password)
+    person = sandbox.store.authenticate(email, password)
+    if person is not None:
+        _VERIFIED[key] = (person["uuid"], person["password_hash"], time.monotonic() + _VERIFIED_TTL)
+    return person

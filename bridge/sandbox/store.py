@@ -333,6 +333,8 @@ class Store:
         base = self.get_meta("landing_base") or "http://127.0.0.1"
         md.setdefault("dc.identifier.uri", []).append(metadata_value(f"{base}/handle/{handle}"))
         stamp = ts[:19] + "Z"
+        if not md.get("dc.date.issued"):  # DSpace's InstallItem sets the issue date when the submitter did not
+            md["dc.date.issued"] = [metadata_value(stamp[:10])]
         md["dc.date.accessioned"] = [metadata_value(stamp)]
         md["dc.date.available"] = [metadata_value(stamp)]
         md.setdefault("dc.description.provenance", []).append(
