@@ -314,11 +314,20 @@ class Harvester:
         now = utcnow()
         new = updated = unchanged = 0
         with self.ledger.transaction() as db:
+            known = (
+                {
+                    row["identifier"]: row
+                    for row in db.execute(
+                        "SELECT identifier, datestamp, deleted FROM record "
+                        f"WHERE endpoint = ? AND prefix = ? AND identifier IN ({','.join('?' * len(records))})",
+                        (scope.endpoint, scope.prefix, *(r.identifier for r in records)),
+                    )
+                }
+                if records
+                else {}
+            )
             for rec in records:
-                old = db.execute(
-                    "SELECT datestamp, deleted FROM record WHERE endpoint = ? AND prefix = ? AND identifier = ?",
-                    (scope.endpoint, scope.prefix, rec.identifier),
-                ).fetchone()
+                old = known.get(rec.identifier)
                 if old is not None and old["datestamp"] > rec.datestamp:
                     unchanged += 1
                     continue
@@ -328,6 +337,7 @@ class Harvester:
                     unchanged += 1
                 else:
                     updated += 1
+                known[rec.identifier] = {"datestamp": rec.datestamp, "deleted": int(rec.deleted)}  # repeats in a page
                 db.execute(
                     "INSERT INTO record (endpoint, prefix, identifier, datestamp, sets, deleted, lossy, raw, metadata, "
                     "harvested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(endpoint, prefix, identifier) DO "
