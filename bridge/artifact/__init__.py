@@ -32,6 +32,7 @@ def load_artifact(root: Path, *, progress: Progress | None = None) -> Artifact:
             root,
             exclude=result.metadata_files if result else _metadata_names(root),
             include=(result.metadata.files or None) if result else None,
+            include_source=result.provenance.get("files", "publish.yaml") if result else "publish.yaml",
             progress=progress,
         )
     except MetadataError as exc:
