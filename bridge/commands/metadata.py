@@ -126,12 +126,16 @@ def mappings(
         if as_json:
             emit_json(rows)
             return
-        table = Table("kind", "resourceTypeGeneral", "title", "privacy gate", "file")
+        table = Table()
+        table.add_column("kind", no_wrap=True)
+        table.add_column("resourceTypeGeneral", no_wrap=True)
+        table.add_column("title")
+        table.add_column("privacy gate")
         for r in rows:
-            table.add_row(
-                r["name"], r["resource_type_general"], r["title"], "yes" if r["privacy_gate"] else "", r["file"] or ""
-            )
+            table.add_row(r["name"], r["resource_type_general"], r["title"], "yes" if r["privacy_gate"] else "")
         out_console.print(table)
+        dirs = sorted({str(Path(r["file"]).parent) for r in rows if r["file"]})
+        out_console.print(f"from {', '.join(dirs)}", markup=False)
 
     run(work)
 
