@@ -139,13 +139,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
     """Assemble the routes of every protocol module into one ASGI app."""
     routes: list[BaseRoute] = []
     for name in PROTOCOL_MODULES:
-        try:
-            module = importlib.import_module(f"bridge.sandbox.{name}")
-        except ModuleNotFoundError as exc:  # TEMPORARY while the protocol modules are being written
-            if exc.name != f"bridge.sandbox.{name}":
-                raise
-            continue
-        routes.extend(module.routes(sandbox))
+        routes.extend(importlib.import_module(f"bridge.sandbox.{name}").routes(sandbox))
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     if sandbox.faults is not None:
