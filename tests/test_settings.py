@@ -107,7 +107,9 @@ def test_broken_config_names_file_and_key(tmp_path: Path, text: str, match: str)
 
 
 def test_mappings_dirs_end_with_the_repository_mappings(tmp_path: Path) -> None:
-    settings = load_settings(env={"BRIDGE_MAPPINGS": str(tmp_path / "mine"), "BRIDGE_HOME": str(tmp_path)}, cwd=tmp_path)
+    settings = load_settings(
+        env={"BRIDGE_MAPPINGS": str(tmp_path / "mine"), "BRIDGE_HOME": str(tmp_path)}, cwd=tmp_path
+    )
     assert settings.mappings_dirs[0] == tmp_path / "mine"
     assert settings.mappings_dirs[1] == tmp_path / "mappings"
     assert settings.mappings_dirs[-1].name == "mappings"

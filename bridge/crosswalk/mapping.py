@@ -165,7 +165,11 @@ class DSpaceFields(_Model):
         return value
 
 
-DEFAULT_RELATION_FIELDS = {"IsDerivedFrom": "dc.relation.isbasedon", "IsReferencedBy": "dc.relation.isreferencedby"}
+DEFAULT_RELATION_FIELDS = {
+    "IsDerivedFrom": "dc.relation.isbasedon",
+    "IsReferencedBy": "dc.relation.isreferencedby",
+    "IsNewVersionOf": "dc.relation.isversionof",
+}
 _COAR_BY_TYPE = {  # resourceTypeGeneral -> (dc.type label, COAR resource type)
     "Dataset": ("dataset", COAR_PREFIX + "c_ddb1"),
     "Software": ("software", COAR_PREFIX + "c_5ce6"),

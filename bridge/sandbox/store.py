@@ -200,9 +200,7 @@ class Store:
         return self.one("SELECT * FROM eperson WHERE uuid = ?", (uid,))
 
     # -- communities and collections --------------------------------------------------------------------
-    def create_community(
-        self, name: str, *, parent: str | None = None, metadata: MetadataMap | None = None
-    ) -> dict:
+    def create_community(self, name: str, *, parent: str | None = None, metadata: MetadataMap | None = None) -> dict:
         md = renumber(metadata or {"dc.title": [metadata_value(name)]})
         with self.transaction() as db:
             uid, handle, ts = new_uuid(), self.next_handle(db), now()
@@ -389,9 +387,7 @@ class Store:
             "SELECT b.storage FROM bitstream b JOIN bundle u ON b.bundle = u.uuid WHERE u.item = ?", (uid,)
         )
         with self.transaction() as db:
-            db.execute(
-                "DELETE FROM bitstream WHERE bundle IN (SELECT uuid FROM bundle WHERE item = ?)", (uid,)
-            )
+            db.execute("DELETE FROM bitstream WHERE bundle IN (SELECT uuid FROM bundle WHERE item = ?)", (uid,))
             db.execute("DELETE FROM bundle WHERE item = ?", (uid,))
             db.execute("DELETE FROM metadatavalue WHERE item = ?", (uid,))
             db.execute("DELETE FROM workspaceitem WHERE item = ?", (uid,))

@@ -1,0 +1,172 @@
+"""`bridge publish`: deposit an artefact in a repository (the embedded sandbox when no profile is configured)."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+class TargetChoice(enum.StrEnum):
+    dspace7 = "dspace7"
+    sword2 = "sword2"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("publish")(publish)
+
+
+def publish(
+    path: Annotated[Path, typer.Argument(help="The artefact folder (data files plus metadata files).")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Profile in bridge.toml (default: the embedded sandbox).")
+    ] = None,
+    collection: Annotated[
+        str | None, typer.Option("--collection", help="Handle of the collection (default: the profile's).")
+    ] = None,
+    doi: Annotated[bool, typer.Option("--doi/--no-doi", help="Reserve and publish a DataCite DOI.")] = False,
+    new_version_of: Annotated[
+        str | None, typer.Option("--new-version-of", help="Handle or DOI of the version this one replaces.")
+    ] = None,
+    target: Annotated[
+        TargetChoice | None, typer.Option("--target", help="Deposit protocol (default: the profile's kind).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be deposited; touch nothing.")] = False,
+    receipt: Annotated[Path | None, typer.Option("--receipt", help="Also write the receipt to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the receipt, as JSON, on stdout.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")] = False,
+) -> None:
+    """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
+    from bridge.cli import emit_json, err_console, out_console, run
+    from bridge.publish import publish as publish_artifact
+    from bridge.settings import load_settings
+
+    def work() -> None:
+        settings = load_settings()
+        interactive = not as_json and sys.stderr.isatty()
+        if not dry_run and not as_json and settings.profile(profile) is None:
+            err_console.print("no profile configured: publishing to the embedded sandbox (a local test repository)")
+        confirm = None if yes or dry_run or not sys.stdin.isatty() else _confirm
+        bars = _Bars(err_console) if interactive and not dry_run else None
+        try:
+            result = publish_artifact(
+                path,
+                settings,
+                profile=profile,
+                collection=collection,
+                doi=doi,
+                new_version_of=new_version_of,
+                dry_run=dry_run,
+                target=target.value if target else None,
+                progress=bars.update if bars else None,
+                confirm=confirm,
+                receipt_path=receipt,
+            )
+        finally:
+            if bars:
+                bars.stop()
+        if as_json:
+            emit_json(result)
+        elif dry_run:
+            _print_plan(out_console, result)
+        else:
+            _print_receipt(out_console, result, receipt)
+
+    run(work)
+
+
+def _confirm(plan: dict[str, Any]) -> bool:
+    """Ask on the terminal before writing to a real repository."""
+    where = plan["repository"].get("rest_url") or plan["repository"].get("sword_url")
+    doi = f" and mint DOI {plan['doi']}" if plan.get("doi") else ""
+    question = (
+        f"Deposit “{plan['title']}” ({len(plan['files'])} file(s)) into collection {plan['collection']} "
+        f"at {where} (profile {plan['profile']}){doi}?"
+    )
+    return typer.confirm(question, default=False, err=True)
+
+
+class _Bars:
+    """One rich progress bar per uploaded file, on stderr."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
+        )
+        self.tasks: dict[str, Any] = {}
+        self.started = False
+
+    def update(self, name: str, done: int, total: int) -> None:
+        if not self.started:
+            self.progress.start()
+            self.started = True
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(name, total=total)
+        self.progress.update(self.tasks[name], completed=done, total=total)
+
+    def stop(self) -> None:
+        if self.started:
+            self.progress.stop()
+
+
+def _human(size: int) -> str:
+    from bridge.commands.metadata import _human as human
+
+    return human(size)
+
+
+def _print_receipt(console: Any, result: dict[str, Any], receipt_path: Path | None) -> None:
+    word = "published" if result["status"] == "published" else "already published"
+    console.print(f"[green]{word}[/green] {result['handle']}: “{result['title']}”", highlight=False)
+    rows: list[tuple[str, str]] = [
+        ("repository", f"{result['profile']} ({result['target']})"),
+        ("handle", result["handle_url"]),
+        ("landing page", result["landing_url"]),
+        ("DOI", f"{result['doi']}  {result['doi_url']}" if result.get("doi") else "none (use --doi)"),
+        ("deposit key", result["deposit_key"]),
+    ]
+    if result.get("new_version_of"):
+        rows.append(("new version of", result["new_version_of"]))
+    if receipt_path is not None:
+        rows.append(("receipt", str(receipt_path)))
+    for label, value in rows:
+        console.print(f"  {label:<13} {value}", markup=False, highlight=False)
+    console.print(f"  files         {len(result['files'])}, MD5 checked against the repository", highlight=False)
+    for f in result["files"]:
+        console.print(f"    {f['name']}  {_human(f['size'])}  md5 {f['md5']}", markup=False, highlight=False)
+    for warning in result.get("warnings", []):
+        console.print(f"  [yellow]warning[/yellow] {warning}", highlight=False)
+
+
+def _print_plan(console: Any, plan: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    repo = plan["repository"].get("rest_url") or plan["repository"].get("sword_url") or "the embedded sandbox"
+    console.print("[bold]dry run[/bold]: nothing was deposited", highlight=False)
+    console.print(
+        f"  would deposit “{plan['title']}” with {plan['target']} into collection "
+        f"{plan.get('collection') or '(the first one)'} at {repo} (profile {plan['profile']})",
+        markup=False,
+        highlight=False,
+    )
+    if plan.get("doi"):
+        console.print(f"  DOI {plan['doi']}: reserved as a draft first, published after the deposit", highlight=False)
+    console.print(f"  deposit key {plan['deposit_key']}", highlight=False)
+    table = Table("field", "value", title="metadata")
+    for field, values in plan["metadata"].items():
+        for value in values:
+            table.add_row(field, _short(str(value["value"])))
+    console.print(table)
+    files = Table("file", "size", "md5", title="files")
+    for f in plan["files"]:
+        files.add_row(f["name"], _human(f["size"]), f["md5"])
+    console.print(files)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,115 @@
+"""`bridge verify`: check every published PID and harvested record; a report and exit code 3 when something broke."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+    markdown = "markdown"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+
+
+def verify(
+    profile: Annotated[str | None, typer.Option("--profile", help="Profile in bridge.toml to verify.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only deposits and records from this date (YYYY-MM-DD, UTC).")
+    ] = None,
+    pids: Annotated[
+        list[str] | None,
+        typer.Option("--pid", help="Verify only this Handle or DOI (repeatable; any form: bare, URL, doi:)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Requests at once.")] = 8,
+    per_host: Annotated[int, typer.Option("--per-host", min=1, max=256, help="Requests at once per host.")] = 4,
+    grace: Annotated[
+        str, typer.Option("--grace", help="A deposit missing from OAI-PMH this soon after publishing is pending.")
+    ] = "24h",
+    deposits_only: Annotated[
+        bool, typer.Option("--deposits-only", help="Skip harvested records the bridge did not deposit.")
+    ] = False,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option("--format", help="Report format (default: table; for --output, from the file suffix)."),
+    ] = None,
+    outputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file, atomically (repeatable: .xml is JUnit, .json JSON, .md Markdown).",
+        ),
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List passed checks too in the table.")] = False,
+) -> None:
+    """Verify that PIDs resolve, landing pages answer, and harvested metadata and checksums match the deposit.
+
+    Exit codes: 0 all checks pass (pending allowed), 3 something is broken, 1 the checker itself failed.
+    """
+    from bridge.cli import err_console, out_console, run
+    from bridge.errors import VerificationError
+    from bridge.settings import load_settings
+    from bridge.verify import Options, parse_duration, parse_since
+    from bridge.verify import verify as verify_pids
+    from bridge.verify.report import format_for, headline, render, write_atomic
+
+    def work() -> None:
+        options = Options(
+            since=parse_since(since) if since else None,
+            pids=list(pids or []),
+            concurrency=concurrency,
+            per_host=per_host,
+            grace=parse_duration(grace),
+            harvested=not deposits_only,
+        )
+        report = verify_pids(load_settings(), options, profile=profile)
+        for path in outputs or []:
+            chosen = fmt.value if fmt else format_for(path)
+            write_atomic(path, render(report, chosen, full=show_all or None))
+            err_console.print(f"{chosen} report written to {path}: {headline(report)}", markup=False)
+        shown = fmt or ReportFormat.table
+        if not outputs and shown is ReportFormat.table and sys.stdout.isatty():
+            _print_table(out_console, report, show_all)
+        elif not outputs:
+            sys.stdout.write(render(report, shown.value, full=show_all or None))
+        if not report.results:
+            err_console.print("nothing to verify: publish something, or run 'bridge harvest' first")
+        if not report.ok:
+            failed = report.failed
+            checks = sorted({r.check for r in failed})
+            raise VerificationError(
+                f"{len(failed)} check(s) failed ({', '.join(checks)}); "
+                f"{report.summary['newly_broken']} newly broken since the last run",
+                hint="see the report above; 'bridge verify --format json' gives every detail",
+            )
+
+    run(work)
+
+
+def _print_table(console: Any, report: Any, show_all: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from bridge.verify.report import headline, shown_rows
+
+    rows, hidden = shown_rows(report, show_all or None)
+    style = {"passed": "green", "failed": "bold red", "pending": "yellow"}
+    table = Table("status", "check", "pid", "changed", "detail", show_lines=False)
+    for r in rows:
+        # Text(): details quote repository data, which must never be read as rich markup
+        table.add_row(Text(r.status, style=style[r.status]), r.check, Text(r.pid), r.changed or "", Text(r.detail))
+    if rows:
+        console.print(table)
+    if hidden:
+        console.print(f"({hidden} passed checks not shown; --all or --format json lists them)")
+    console.print(headline(report))

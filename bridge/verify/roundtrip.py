@@ -1,0 +1,120 @@
+"""The OAI-PMH round trip: is the deposit in the harvested records, and do its fields match the deposit?
+
+Verify never harvests (it stays read-only towards OAI-PMH; ``bridge harvest`` does that): it reads the
+ledger's ``record`` table. DSpace's OAI index lags behind the database, so a record missing within
+``grace`` of its deposit is *pending*; later it is *failed*, with a hint to harvest first when no harvest
+of the endpoint completed after the deposit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.ledger import Ledger
+from bridge.verify import compare
+from bridge.verify.model import Result
+
+PREFIXES = ("oai_dc", "oai_datacite")
+
+
+@dataclass
+class HarvestedIndex:
+    """The harvested records of one endpoint by Handle, and when that endpoint was last harvested."""
+
+    ledger: Ledger
+    endpoint: str | None
+
+    def record(self, prefix: str, handle: str) -> dict[str, Any] | None:
+        """Return the newest harvested record of `handle` (identifier ending ':<handle>'), this endpoint first."""
+        row = self.ledger.one(
+            "SELECT endpoint, identifier, datestamp, deleted, metadata, harvested FROM record "
+            "WHERE prefix = ? AND identifier LIKE ? ESCAPE '\\' "
+            "ORDER BY endpoint = ? DESC, harvested DESC LIMIT 1",
+            (prefix, "%:" + _like(handle), self.endpoint or ""),
+        )
+        if row is not None and not row["identifier"].endswith(":" + handle):
+            return None
+        if row is not None and row["metadata"]:
+            row["metadata"] = json.loads(row["metadata"])
+        return row
+
+    def harvested_prefix(self, prefix: str) -> bool:
+        """Tell whether this endpoint was ever harvested in `prefix` (oai_datacite is optional)."""
+        return (
+            self.ledger.one(
+                "SELECT 1 AS x FROM harvest_run WHERE prefix = ? AND (endpoint = ? OR ? = '') LIMIT 1",
+                (prefix, self.endpoint or "", self.endpoint or ""),
+            )
+            is not None
+        )
+
+    def last_complete_harvest(self, prefix: str) -> str | None:
+        row = self.ledger.one(
+            "SELECT started FROM harvest_run WHERE prefix = ? AND endpoint = ? AND status = 'complete' "
+            "ORDER BY id DESC LIMIT 1",
+            (prefix, self.endpoint or ""),
+        )
+        return row["started"] if row else None
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    """Parse an ISO 8601 time (receipt or ledger); naive times are UTC."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def check_oai(
+    index: HarvestedIndex,
+    prefix: str,
+    receipt: dict[str, Any],
+    *,
+    now: dt.datetime,
+    grace: dt.timedelta,
+    forms: set[str],
+) -> Result:
+    """Compare the harvested record of a deposit (in `prefix`) with the receipt's `deposited` fields."""
+    started = time.perf_counter()
+    handle = receipt.get("handle") or "?"
+
+    def result(status: str, detail: str) -> Result:
+        return Result(handle, prefix, status, detail, seconds=time.perf_counter() - started)  # type: ignore[arg-type]
+
+    row = index.record(prefix, handle)
+    if row is None:
+        created = parse_time(receipt.get("created"))
+        if created is not None and now - created < grace:
+            return result("pending", f"not harvested yet; deposited {receipt.get('created')}, within the grace period")
+        last = index.last_complete_harvest(prefix)
+        last_time = parse_time(last)
+        if last_time is None or (created is not None and last_time < created):
+            return result(
+                "failed",
+                f"not in the harvested {prefix} records: run 'bridge harvest' first "
+                f"(last complete harvest: {last or 'never'})",
+            )
+        return result("failed", f"not in the repository's OAI-PMH {prefix} records (harvested {last})")
+    if row["deleted"]:
+        return result("failed", f"OAI-PMH lists {row['identifier']} as deleted (withdrawn or hidden)")
+    metadata = row["metadata"] or {}
+    deposited = receipt.get("deposited") or {}
+    doi = receipt.get("doi")
+    if prefix == "oai_datacite":
+        problems = compare.oai_datacite(deposited, metadata, handle=handle, doi=doi, forms=forms)
+    else:
+        problems = compare.oai_dc(deposited, metadata, handle=handle, doi=doi, forms=forms)
+    if problems:
+        return result("failed", f"{row['identifier']} ({row['datestamp']}): " + "; ".join(problems))
+    return result("passed", f"{row['identifier']} ({row['datestamp']}) matches the deposit")

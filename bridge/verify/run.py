@@ -1,0 +1,252 @@
+"""One verify run: collect subjects, run their checks concurrently, compare with earlier runs, store the results."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bridge import __version__
+from bridge.errors import BridgeError, TransportError, UsageError
+from bridge.http import RetryPolicy
+from bridge.ledger import Ledger
+from bridge.settings import Profile, Settings, ensure_home
+from bridge.verify import checks, history, roundtrip
+from bridge.verify.compare import type_forms
+from bridge.verify.fetch import VERIFY_POLICY, Fetcher, host_of, make_clients
+from bridge.verify.model import Report, Result, Subject
+from bridge.verify.subjects import deposit_subjects, harvested_subjects, pid_subjects
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass
+class Options:
+    """How to verify; the CLI options of `bridge verify`."""
+
+    since: dt.datetime | None = None
+    pids: list[str] = field(default_factory=list)  # when given, only these PIDs are verified
+    concurrency: int = 8
+    per_host: int = 4
+    grace: dt.timedelta = dt.timedelta(hours=24)
+    harvested: bool = True  # also check harvested records the bridge did not deposit
+    timeout: float = 30.0
+    policy: RetryPolicy = VERIFY_POLICY
+    store: bool = True  # keep the results in the ledger
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """Parse a duration such as 24h, 30m, 2d, 90s or 0 (a bare number is hours)."""
+    match = _DURATION.match(text or "")
+    if not match:
+        raise UsageError(f"bad duration {text!r}", hint="use a number with s, m, h, d or w, e.g. --grace 24h")
+    return dt.timedelta(seconds=float(match.group(1)) * _UNITS[(match.group(2) or "h").lower()])
+
+
+def parse_since(text: str) -> dt.datetime:
+    """Parse --since: a UTC date (YYYY-MM-DD) or an ISO 8601 time."""
+    when = roundtrip.parse_time(text.strip() + ("T00:00:00Z" if len(text.strip()) == 10 else ""))
+    if when is None:
+        raise UsageError(f"bad date {text!r}", hint="use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)")
+    return when
+
+
+def verify(
+    settings: Settings,
+    options: Options,
+    *,
+    profile: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Report:
+    """Verify the named (or default) profile's PIDs, starting the embedded sandbox when none is configured."""
+    from bridge.embedded import resolve_target
+
+    ensure_home(settings)
+    with resolve_target(settings, profile) as target, Ledger(settings.ledger_path) as ledger:
+        return verify_profile(target.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport)
+
+
+def verify_profile(
+    profile: Profile,
+    ledger: Ledger,
+    options: Options,
+    *,
+    mapping_dirs: Iterable[Path] = (),
+    transport: httpx.AsyncBaseTransport | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Run every check for the profile's subjects and return the report (stored in the ledger)."""
+    if options.concurrency < 1 or options.per_host < 1:
+        raise UsageError("--concurrency and --per-host must be at least 1")
+    started_clock = time.perf_counter()
+    now = now or dt.datetime.now(dt.UTC)
+    deposits = deposit_subjects(ledger, profile, None if options.pids else options.since)
+    if options.pids:
+        subjects = pid_subjects(options.pids, profile, deposits)
+    else:
+        skip = {s.handle for s in deposits if s.handle} | {s.doi.lower() for s in deposits if s.doi}
+        harvested = harvested_subjects(ledger, profile, options.since, skip) if options.harvested else []
+        subjects = deposits + harvested
+    run_id, started = history.start_run(ledger, profile.name) if options.store else (0, "")
+    fetcher_stats: dict[str, Any] = {}
+    results = asyncio.run(_check_all(profile, subjects, options, transport, fetcher_stats))
+    results += _oai_results(ledger, profile, subjects, options, now, list(mapping_dirs))
+    previous, previous_run = history.previous_statuses(ledger, profile.name, run_id or 1 << 62)
+    history.mark_changes(results, previous, previous_run is not None)
+    seconds = time.perf_counter() - started_clock
+    report = Report(
+        results,
+        run={
+            "id": run_id or None,
+            "profile": profile.name,
+            "started": started or now.isoformat(),
+            "seconds": round(seconds, 3),
+            "previous_run": previous_run,
+            "subjects": dict(Counter(s.kind for s in subjects)),
+            "pids_per_second": round(len(subjects) / seconds, 1) if seconds else None,
+            "requests": fetcher_stats.get("requests", 0),
+            "concurrency": options.concurrency,
+            "per_host": options.per_host,
+            "grace": options.grace.total_seconds(),
+            "since": options.since.isoformat() if options.since else None,
+            "oai_endpoint": profile.oai_url,
+            "tool_version": __version__,
+        },
+    )
+    if options.store:
+        history.finish_run(ledger, run_id, report)
+        report.run["finished"] = history.runs(ledger, profile.name, 1)[0]["finished"]
+    return report
+
+
+async def _check_all(
+    profile: Profile,
+    subjects: list[Subject],
+    options: Options,
+    transport: httpx.AsyncBaseTransport | None,
+    stats: dict[str, Any],
+) -> list[Result]:
+    clients = make_clients(options.concurrency, timeout=options.timeout, transport=transport)
+    try:
+        fetcher = Fetcher(clients, concurrency=options.concurrency, per_host=options.per_host, policy=options.policy)
+        ctx = checks.Context(fetcher=fetcher, profile=profile)
+        batches = await asyncio.gather(*(_check_subject(ctx, s) for s in subjects))
+        stats["requests"] = fetcher.requests
+        _require_services(profile, fetcher)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return [r for batch in batches for r in batch]
+
+
+async def _check_subject(ctx: checks.Context, subject: Subject) -> list[Result]:
+    """Run the HTTP checks of one subject; resolution first when the landing page is only known through it."""
+    kind, profile = subject.kind, ctx.profile
+    jobs = []
+    if subject.handle:
+        jobs.append(checks.check_handle(ctx, subject.handle, subject.landing_url, kind))
+    if subject.doi:
+        jobs.append(checks.check_doi(ctx, subject.doi, _doi_targets(profile, subject), kind))
+        if kind != "harvested":
+            deposited = (subject.receipt or {}).get("deposited") if subject.receipt else None
+            jobs.append(checks.check_datacite(ctx, subject.doi, deposited, subject.landing_url, kind))
+    if subject.receipt is not None:
+        jobs.append(checks.check_checksums(ctx, subject.receipt, profile.rest_url))
+    results = list(await asyncio.gather(*jobs))
+    landing = subject.landing_url or await _resolved_landing(ctx, subject)
+    names = [n for n in (subject.handle, subject.doi) if n] if kind == "deposit" else [subject.pid]
+    if landing:
+        results.append(await checks.check_landing(ctx, subject.pid, landing, names, kind))
+    elif not any(r.status == "failed" for r in results):
+        results.append(
+            Result(subject.pid, "landing", "failed", "no landing page: the PID resolves nowhere", subject=kind)
+        )
+    return results
+
+
+def _doi_targets(profile: Profile, subject: Subject) -> list[str]:
+    """Return where a DOI may lead: its landing page, or the Handle proxy URL of the same item."""
+    if not subject.landing_url:
+        return []
+    out = [subject.landing_url]
+    if subject.handle:
+        out += [f"https://hdl.handle.net/{subject.handle}", f"http://hdl.handle.net/{subject.handle}"]
+        if profile.handle_resolver:
+            out.append(f"{profile.handle_resolver.rstrip('/')}/{subject.handle}")
+    return out
+
+
+async def _resolved_landing(ctx: checks.Context, subject: Subject) -> str | None:
+    """Return where the subject's Handle (else DOI) leads; the fetcher's cache makes this free."""
+    if subject.handle:
+        target, _, _ = await checks.resolve(ctx, ctx.handle_api, subject.handle)
+        if target:
+            return target
+    if subject.doi:
+        target, _, _ = await checks.resolve(ctx, ctx.doi_resolver_api, subject.doi)
+        return target
+    return None
+
+
+def _require_services(profile: Profile, fetcher: Fetcher) -> None:
+    """Raise when a service the profile names never answered: then the checker, not the PIDs, is broken."""
+    services = {
+        "handle_api": profile.handle_api or checks.HANDLE_API,
+        "doi_resolver_api": profile.doi_resolver_api or checks.DOI_RESOLVER_API,
+        "doi_api": profile.doi_api or checks.DATACITE_API,
+        "rest_url": profile.rest_url,
+    }
+    for name, url in services.items():
+        host = host_of(url) if url else None
+        if host and fetcher.unreachable[host] and not fetcher.answered[host]:
+            raise TransportError(
+                f"{name} {url} never answered ({fetcher.unreachable[host]} request(s) failed): the checks could "
+                "not run, so nothing is said about the PIDs",
+                hint=f"check the network and the profile's {name}, then run 'bridge verify' again",
+            )
+
+
+def _oai_results(
+    ledger: Ledger,
+    profile: Profile,
+    subjects: list[Subject],
+    options: Options,
+    now: dt.datetime,
+    mapping_dirs: list[Path],
+) -> list[Result]:
+    index = roundtrip.HarvestedIndex(ledger, profile.oai_url)
+    prefixes = [p for p in roundtrip.PREFIXES if p == "oai_dc" or index.harvested_prefix(p)]
+    mappings: dict[str, Any] = {}
+    out = []
+    for subject in subjects:
+        receipt = subject.receipt
+        if receipt is None:
+            continue
+        forms = type_forms(
+            receipt.get("deposited") or {}, receipt.get("datacite"), _mapping(receipt, mapping_dirs, mappings)
+        )
+        for prefix in prefixes:
+            out.append(roundtrip.check_oai(index, prefix, receipt, now=now, grace=options.grace, forms=forms))
+    return out
+
+
+def _mapping(receipt: dict[str, Any], dirs: list[Path], cache: dict[str, Any]) -> Any:
+    """Return the crosswalk mapping of the receipt's kind (for the forms of its type), or None."""
+    kind = str(receipt.get("kind") or "")
+    if kind not in cache:
+        from bridge.crosswalk.mapping import load_mapping
+
+        try:
+            cache[kind] = load_mapping(kind, dirs) if kind and dirs else None
+        except BridgeError:
+            cache[kind] = None
+    return cache[kind]
