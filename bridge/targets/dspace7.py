@@ -24,7 +24,7 @@ import httpx
 from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress
-from bridge.targets.dspace_rest import DSpaceSession, key_query, last_segment, solr_phrase
+from bridge.targets.dspace_rest import DSpaceSession, last_segment
 
 PAGE_ONE = "traditionalpageone"
 PAGE_TWO = "traditionalpagetwo"
@@ -100,30 +100,14 @@ class DSpace7Target:
         self.session.close()
 
     def find_existing(self, deposit_key: str) -> Deposited | None:
-        self.session.login()
-        for item in self.session.search_items(key_query(deposit_key)):
-            found = self.session.deposited(item, with_files=False)
-            if found.archived and deposit_key in found.deposit_keys():
-                return self.read_back(found.item_id)
-        return None
+        item_id = self.session.archived_with_key(deposit_key)
+        return self.read_back(item_id) if item_id else None
 
     def find_same_title(self, title: str) -> list[Deposited]:
-        self.session.login()
-        out = []
-        for item in self.session.search_items(f"dc.title:{solr_phrase(title)}"):
-            found = self.session.deposited(item, with_files=False)
-            if (
-                found.archived
-                and found.deposit_keys()
-                and title.strip() in [t.strip() for t in found.values("dc.title")]
-            ):
-                out.append(found)
-        return out
+        return self.session.same_title(title)
 
     def resolve(self, pid: str) -> Deposited | None:
-        self.session.login()
-        item = self.session.find_by_pid(pid)
-        return self.session.deposited(item, with_files=False) if item else None
+        return self.session.resolve(pid)
 
     def read_back(self, item_id: str) -> Deposited | None:
         self.session.login()

@@ -284,6 +284,32 @@ class DSpaceSession:
             landing_url=next((u for u in uris if u and handle and u.endswith(handle)), None),
         )
 
+    def archived_with_key(self, deposit_key: str) -> str | None:
+        """Return the UUID of the archived item that carries this deposit key, if any."""
+        self.login()
+        for item in self.search_items(key_query(deposit_key)):
+            found = self.deposited(item, with_files=False)
+            if found.archived and deposit_key in found.deposit_keys():
+                return found.item_id
+        return None
+
+    def same_title(self, title: str) -> list[Deposited]:
+        """Return archived items deposited by the bridge (they carry a key) under exactly this title."""
+        self.login()
+        out = []
+        for item in self.search_items(f"dc.title:{solr_phrase(title)}"):
+            found = self.deposited(item, with_files=False)
+            titles = [t.strip() for t in found.values("dc.title")]
+            if found.archived and found.deposit_keys() and title.strip() in titles:
+                out.append(found)
+        return out
+
+    def resolve(self, pid: str) -> Deposited | None:
+        """Return the item a Handle or DOI names, without its files."""
+        self.login()
+        item = self.find_by_pid(pid)
+        return self.deposited(item, with_files=False) if item else None
+
     def workspace_items(self) -> list[dict[str, Any]] | None:
         """Return the caller's workspace items (item embedded); None when the server offers no way to list them.
 

@@ -29,7 +29,7 @@ from bridge.errors import ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.settings import Profile
 from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress, RemoteFile
-from bridge.targets.dspace_rest import DSpaceSession, key_query, last_segment, solr_phrase
+from bridge.targets.dspace_rest import DSpaceSession, last_segment
 from bridge.targets.sword2_package import (
     APP,
     ARCHIVED,
@@ -116,36 +116,14 @@ class Sword2Target:
         return f"{self.root}/edit/{item_id}"
 
     def find_existing(self, deposit_key: str) -> Deposited | None:
-        if self.rest is None:
-            return None
-        self.rest.login()
-        for item in self.rest.search_items(key_query(deposit_key)):
-            found = self.rest.deposited(item, with_files=False)
-            if found.archived and deposit_key in found.deposit_keys():
-                return self.read_back(found.item_id)
-        return None
+        item_id = self.rest.archived_with_key(deposit_key) if self.rest is not None else None
+        return self.read_back(item_id) if item_id else None
 
     def find_same_title(self, title: str) -> list[Deposited]:
-        if self.rest is None:
-            return []
-        self.rest.login()
-        out = []
-        for item in self.rest.search_items(f"dc.title:{solr_phrase(title)}"):
-            found = self.rest.deposited(item, with_files=False)
-            if (
-                found.archived
-                and found.deposit_keys()
-                and title.strip() in [t.strip() for t in found.values("dc.title")]
-            ):
-                out.append(found)
-        return out
+        return self.rest.same_title(title) if self.rest is not None else []
 
     def resolve(self, pid: str) -> Deposited | None:
-        if self.rest is None:
-            return None
-        self.rest.login()
-        item = self.rest.find_by_pid(pid)
-        return self.rest.deposited(item, with_files=False) if item else None
+        return self.rest.resolve(pid) if self.rest is not None else None
 
     def read_back(self, item_id: str, checked: dict[str, RemoteFile] | None = None) -> Deposited | None:
         receipt = self.get(self.edit_iri(item_id), "read the deposit receipt", none_on=(404, 410))
