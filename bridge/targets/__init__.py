@@ -39,6 +39,26 @@ class AmbiguousWrite(TransportError):
         self.retry_after = retry_after
 
 
+DEPOSIT_ATTEMPTS = 4
+
+
+def retry_ambiguous(
+    run: Callable[[], Deposited], journal: Journal, step: str, sleep: Callable[[float], None]
+) -> Deposited:
+    """Run a deposit pass again after an ambiguous write; each pass reads the remote state before writing."""
+    error: AmbiguousWrite | None = None
+    for attempt in range(DEPOSIT_ATTEMPTS):
+        try:
+            return run()
+        except AmbiguousWrite as exc:
+            journal.failed(journal.current or step, exc.message)
+            error = exc
+            if attempt + 1 < DEPOSIT_ATTEMPTS:
+                sleep(min(exc.retry_after if exc.retry_after is not None else 2.0**attempt, 30.0))
+    assert error is not None
+    raise error
+
+
 @dataclass(frozen=True)
 class PlannedFile:
     """One file to deposit, with the checksums computed while validating."""

@@ -23,7 +23,7 @@ import httpx
 
 from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
-from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress
+from bridge.targets import Deposited, DepositPlan, Journal, Progress, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
 
 PAGE_ONE = "traditionalpageone"
@@ -31,7 +31,6 @@ PAGE_TWO = "traditionalpagetwo"
 # DSpace's default submission forms show subjects and descriptions on page two, everything else on page one.
 PAGE_TWO_FIELDS = frozenset({"dc.subject", "dc.description.abstract", "dc.description.sponsorship", "dc.description"})
 KEY_FIELD = "dc.identifier.other"
-ATTEMPTS = 4
 CLOCK_SKEW = dt.timedelta(minutes=2)  # between our clock and the repository's, when matching orphans
 
 
@@ -122,17 +121,9 @@ class DSpace7Target:
                 hint="pass --collection HANDLE or set collection in the profile",
             )
         collection = self.session.collection_uuid(plan.collection)
-        error: AmbiguousWrite | None = None
-        for attempt in range(ATTEMPTS):
-            try:
-                return _Submission(self, plan, journal, collection, progress).run()
-            except AmbiguousWrite as exc:
-                journal.failed(journal.current or "deposit", exc.message)
-                error = exc
-                if attempt + 1 < ATTEMPTS:
-                    self.sleep(min(exc.retry_after if exc.retry_after is not None else 2.0**attempt, 30.0))
-        assert error is not None
-        raise error
+        return retry_ambiguous(
+            lambda: _Submission(self, plan, journal, collection, progress).run(), journal, "deposit", self.sleep
+        )
 
 
 class _Submission:

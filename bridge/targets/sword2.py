@@ -28,7 +28,7 @@ from lxml import etree
 from bridge.errors import ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.settings import Profile
-from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress, RemoteFile
+from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress, RemoteFile, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
 from bridge.targets.sword2_package import (
     APP,
@@ -44,8 +44,6 @@ from bridge.targets.sword2_package import (
     parse_xml,
     sword_message,
 )
-
-ATTEMPTS = 4
 
 
 class Sword2Target:
@@ -237,17 +235,7 @@ class Sword2Target:
                 hint="pass --collection HANDLE or set collection in the profile",
             )
         collection = self.collection_iri(plan.collection)
-        error: AmbiguousWrite | None = None
-        for attempt in range(ATTEMPTS):
-            try:
-                return self._run(plan, journal, collection, progress)
-            except AmbiguousWrite as exc:
-                journal.failed(journal.current or "sword", exc.message)
-                error = exc
-                if attempt + 1 < ATTEMPTS:
-                    self.sleep(min(exc.retry_after if exc.retry_after is not None else 2.0**attempt, 30.0))
-        assert error is not None
-        raise error
+        return retry_ambiguous(lambda: self._run(plan, journal, collection, progress), journal, "sword", self.sleep)
 
     def _run(self, plan: DepositPlan, journal: Journal, collection: str, progress: Progress | None) -> Deposited:
         existing = self.find_existing(plan.deposit_key)
