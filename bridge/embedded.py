@@ -7,15 +7,12 @@ next) or, when that port is taken, on any free 127.0.0.1 port.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bridge.errors import ConfigError
 from bridge.settings import Profile, Settings
-
-DEFAULT_PORT = 8765
 
 
 @dataclass
@@ -65,19 +62,16 @@ def resolve_target(settings: Settings, profile_name: str | None) -> Iterator[Tar
     from bridge.sandbox.app import SandboxConfig
     from bridge.sandbox.server import running_sandbox
 
-    env = settings.env
-    port = int(env.get("BRIDGE_SANDBOX_PORT") or DEFAULT_PORT)
-    config = SandboxConfig(data_dir=settings.sandbox_dir, port=port)
-    if env.get("BRIDGE_SANDBOX_DOI_PREFIX"):
-        config.doi_prefix = env["BRIDGE_SANDBOX_DOI_PREFIX"]
+    port = settings.sandbox_port
+    config = SandboxConfig(data_dir=settings.sandbox_dir, port=port, doi_prefix=settings.sandbox_doi_prefix)
     try:
-        context = running_sandbox(config, env=dict(env))
+        context = running_sandbox(config, env=dict(settings.env))
         running = context.__enter__()
     except ConfigError:
         if port == 0:
             raise
         config.port = 0  # the preferred port is taken (another sandbox?): any free one will do
-        context = running_sandbox(config, env=dict(os.environ) | dict(env))
+        context = running_sandbox(config, env=dict(settings.env))
         running = context.__enter__()
     try:
         yield Target(profile=sandbox_profile(running), embedded=True, running=running)

@@ -41,7 +41,6 @@ from bridge.targets import (
 from bridge.validate import Validated, validate_artifact
 
 KEY_FIELD = "dc.identifier.other"
-CRASH_HOOK = "BRIDGE_TEST_CRASH_AFTER"  # test hook, see bridge.targets
 
 
 def publish(
@@ -170,7 +169,7 @@ def plan_only(
     prof = prof or settings.profile(profile_name)
     kind = target or (prof.kind if prof else "dspace7")
     digest, key = key_of(validated)
-    prefix = prof.doi_prefix if prof else settings.env.get("BRIDGE_SANDBOX_DOI_PREFIX") or "10.5072"
+    prefix = prof.doi_prefix if prof else settings.sandbox_doi_prefix
     doi_name = doi_for(prefix, key) if doi and prefix else None
     relation = version_relation(new_version_of, None) if new_version_of else None
     record = deposit_record(validated, relation, doi=doi_name)
@@ -228,7 +227,7 @@ class _Run:
         self.ledger, self.doi_client, self.progress = ledger, doi_client, progress
         self.digest, self.key = key_of(validated)
         self.files = planned_files(validated, kind)
-        self.journal = Journal(ledger, self.key, profile.name, crash_after=settings.env.get(CRASH_HOOK) or None)
+        self.journal = Journal(ledger, self.key, profile.name, crash_after=settings.crash_after)
         self.path = str(validated.artifact.root)
         self.warnings: list[str] = []
 

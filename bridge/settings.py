@@ -22,6 +22,9 @@ from bridge.errors import ConfigError
 
 APP = "oai-bridge"
 CONFIG_NAME = "bridge.toml"
+SANDBOX_PORT = 8765  # the embedded and the served sandbox's port: receipts' URLs stay the same between runs
+SANDBOX_DOI_PREFIX = "10.5072"  # DataCite's test prefix
+SANDBOX_PAGE_SIZE = 100  # OAI-PMH records per page, as DSpace
 TargetKind = Literal["dspace7", "sword2"]
 
 
@@ -94,7 +97,40 @@ class Settings(BaseModel):
 
     @property
     def sandbox_dir(self) -> Path:
+        """The embedded sandbox's data folder."""
         return self.home / "sandbox"
+
+    # The BRIDGE_SANDBOX_* and test variables are parsed when used, so a bad value fails only the command using it.
+    @property
+    def sandbox_data_dir(self) -> Path:
+        """The data folder of `bridge sandbox serve|seed`: BRIDGE_SANDBOX_DATA, else the embedded sandbox's."""
+        value = self.env.get("BRIDGE_SANDBOX_DATA")
+        return Path(value) if value else self.sandbox_dir
+
+    @property
+    def sandbox_port(self) -> int:
+        """BRIDGE_SANDBOX_PORT: the port the sandbox prefers (0: any free one)."""
+        return _int_env(self.env, "BRIDGE_SANDBOX_PORT", SANDBOX_PORT, 0, 65535)
+
+    @property
+    def sandbox_page_size(self) -> int:
+        """BRIDGE_SANDBOX_PAGE_SIZE: OAI-PMH records per page of a served sandbox."""
+        return _int_env(self.env, "BRIDGE_SANDBOX_PAGE_SIZE", SANDBOX_PAGE_SIZE, 1, None)
+
+    @property
+    def sandbox_doi_prefix(self) -> str:
+        """BRIDGE_SANDBOX_DOI_PREFIX: the DOI prefix of the sandbox's DataCite API."""
+        return self.env.get("BRIDGE_SANDBOX_DOI_PREFIX") or SANDBOX_DOI_PREFIX
+
+    @property
+    def sandbox_faults(self) -> str | None:
+        """BRIDGE_SANDBOX_FAULTS: the faults a served sandbox injects (grammar in bridge/sandbox/faults.py)."""
+        return self.env.get("BRIDGE_SANDBOX_FAULTS") or None
+
+    @property
+    def crash_after(self) -> str | None:
+        """BRIDGE_TEST_CRASH_AFTER: the test hook that kills a deposit at a journal point (see bridge.targets)."""
+        return self.env.get("BRIDGE_TEST_CRASH_AFTER") or None
 
     def profile(self, name: str | None = None) -> Profile | None:
         """Return the named (or default) profile with env credentials, or None for the sandbox."""
@@ -173,6 +209,25 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         mappings_dirs=mappings_dirs,
         env=env,
     )
+
+
+def debug_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """BRIDGE_DEBUG: show the traceback of an internal error (read without loading the config file)."""
+    return bool((os.environ if env is None else env).get("BRIDGE_DEBUG"))
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        limits = f"{low}..{high}" if high is not None else f">= {low}"
+        raise ConfigError(f"{name}={raw!r} is not a whole number in {limits}", hint=f"fix or unset {name}")
+    return value
 
 
 def _str_or_none(value: object) -> str | None:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bridge.commands.output import emit_json, err_console, out_console, run
+
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
@@ -19,7 +21,6 @@ def demo(
     ] = None,
 ) -> None:
     """Publish the example artefacts to the local sandbox, harvest them back and verify them (under a minute)."""
-    from bridge.cli import emit_json, err_console, out_console, run
     from bridge.demo import run_demo
     from bridge.errors import VerificationError
     from bridge.settings import load_settings

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bridge.commands.output import emit_json, err_console, out_console, run
+
 
 class WindowChoice(enum.StrEnum):
     month = "month"
@@ -54,7 +56,6 @@ def harvest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably."""
-    from bridge.cli import emit_json, err_console, out_console, run
     from bridge.embedded import resolve_target
     from bridge.errors import UsageError
     from bridge.harvest import Harvester, Scope
@@ -144,7 +145,6 @@ def records(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
 ) -> None:
     """List or export harvested records, one per identifier and prefix."""
-    from bridge.cli import run
     from bridge.ledger import Ledger
     from bridge.settings import load_settings
 

@@ -9,10 +9,13 @@ from typing import Annotated
 
 import typer
 
+from bridge.commands.output import emit_json, human_size, out_console, run
 from bridge.errors import MetadataError
 
 
-class Target(enum.StrEnum):
+class OutputFormat(enum.StrEnum):
+    """The renderings `bridge map --to` produces."""
+
     datacite_xml = "datacite-xml"
     datacite_json = "datacite-json"
     oai_dc = "oai_dc"
@@ -33,7 +36,6 @@ def validate(
     """Check an artefact offline: metadata, files, privacy gate and the DataCite record."""
     from rich.markup import escape
 
-    from bridge.cli import emit_json, out_console, run
     from bridge.settings import load_settings
     from bridge.validate import validate_artifact
 
@@ -53,10 +55,10 @@ def validate(
         what = f"{escape(str(path))}: {result.mapping.name} artefact “{escape(md.title)}”"
         out_console.print(f"[green]valid[/green] {what}")
         out_console.print(f"  metadata from {', '.join(result.artifact.sources)}", markup=False)
-        out_console.print(f"  {len(files)} file(s), {_human(size)}")
+        out_console.print(f"  {len(files)} file(s), {human_size(size)}")
         for f in files:
             extra = f", {f.tensors} tensors, {f.parameters:,} parameters" if f.tensors is not None else ""
-            out_console.print(f"    {f.path}  {_human(f.size)}  {f.media_type}{extra}  md5 {f.md5}", markup=False)
+            out_console.print(f"    {f.path}  {human_size(f.size)}  {f.media_type}{extra}  md5 {f.md5}", markup=False)
         if result.mapping.privacy_gate:
             n = len(result.allowed_findings)
             note = f"{n} finding(s) allowed by privacy_exception" if n else "clean"
@@ -67,11 +69,10 @@ def validate(
 
 def map_artifact(
     path: Annotated[Path, typer.Argument(help="The artefact folder.")],
-    to: Annotated[Target, typer.Option("--to", help="The rendering to produce.")],
+    to: Annotated[OutputFormat, typer.Option("--to", help="The rendering to produce.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Render an artefact's metadata as DataCite XML/JSON, oai_dc, oai_datacite or a DSpace metadata map."""
-    from bridge.cli import run
     from bridge.crosswalk import to_datacite_json, to_datacite_xml, to_dspace, to_oai_datacite, to_oai_dc
     from bridge.settings import load_settings
     from bridge.validate import validate_artifact
@@ -82,13 +83,13 @@ def map_artifact(
         data: bytes
         # Before publication there is usually no DOI yet: render the "(:tba)" preview identifier.
         preview = "doi" not in record
-        if to is Target.datacite_xml:
+        if to is OutputFormat.datacite_xml:
             data = to_datacite_xml(record, preview=preview)
-        elif to is Target.oai_datacite:
+        elif to is OutputFormat.oai_datacite:
             data = to_oai_datacite(record, preview=preview)
-        elif to is Target.oai_dc:
+        elif to is OutputFormat.oai_dc:
             data = to_oai_dc(record, mapping)
-        elif to is Target.datacite_json:
+        elif to is OutputFormat.datacite_json:
             data = _json_bytes(to_datacite_json(record))
         else:
             data = _json_bytes(to_dspace(record, mapping))
@@ -106,7 +107,6 @@ def mappings(
     """List the crosswalks (one per use case) and where each comes from."""
     from rich.table import Table
 
-    from bridge.cli import emit_json, out_console, run
     from bridge.crosswalk import list_mappings
     from bridge.settings import load_settings
 
@@ -149,12 +149,3 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"

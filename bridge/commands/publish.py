@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bridge.commands.output import emit_json, err_console, human_size, out_console, run
+
 
 class TargetChoice(enum.StrEnum):
     dspace7 = "dspace7"
@@ -40,7 +42,6 @@ def publish(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")] = False,
 ) -> None:
     """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
-    from bridge.cli import emit_json, err_console, out_console, run
     from bridge.publish import publish as publish_artifact
     from bridge.settings import load_settings
 
@@ -114,12 +115,6 @@ class _Bars:
             self.progress.stop()
 
 
-def _human(size: int) -> str:
-    from bridge.commands.metadata import _human as human
-
-    return human(size)
-
-
 def _print_receipt(console: Any, result: dict[str, Any], receipt_path: Path | None) -> None:
     word = "published" if result["status"] == "published" else "already published"
     console.print(f"[green]{word}[/green] {result['handle']}: “{result['title']}”", highlight=False)
@@ -138,7 +133,7 @@ def _print_receipt(console: Any, result: dict[str, Any], receipt_path: Path | No
         console.print(f"  {label:<13} {value}", markup=False, highlight=False)
     console.print(f"  files         {len(result['files'])}, MD5 checked against the repository", highlight=False)
     for f in result["files"]:
-        console.print(f"    {f['name']}  {_human(f['size'])}  md5 {f['md5']}", markup=False, highlight=False)
+        console.print(f"    {f['name']}  {human_size(f['size'])}  md5 {f['md5']}", markup=False, highlight=False)
     for warning in result.get("warnings", []):
         console.print(f"  [yellow]warning[/yellow] {warning}", highlight=False)
 
@@ -164,7 +159,7 @@ def _print_plan(console: Any, plan: dict[str, Any]) -> None:
     console.print(table)
     files = Table("file", "size", "md5", title="files")
     for f in plan["files"]:
-        files.add_row(f["name"], _human(f["size"]), f["md5"])
+        files.add_row(f["name"], human_size(f["size"]), f["md5"])
     console.print(files)
 
 

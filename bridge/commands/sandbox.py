@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bridge.commands.output import emit_json, err_console, out_console, run
 from bridge.errors import ConfigError
+from bridge.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bridge.sandbox.app import Sandbox
 
-DEFAULT_PORT = 8765
 DATA_HELP = "The sandbox's data folder (SQLite store, files, credentials). Default: BRIDGE_HOME/sandbox."
 URL_LABELS = (
     ("rest", "DSpace REST"),
@@ -43,26 +44,31 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Loopback address to listen on (never anything else).")] = "127.0.0.1",
     port: Annotated[
-        int,
-        typer.Option(envvar="BRIDGE_SANDBOX_PORT", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
-    ] = DEFAULT_PORT,
-    data: Annotated[Path | None, typer.Option("--data", envvar="BRIDGE_SANDBOX_DATA", help=DATA_HELP)] = None,
+        int | None,
+        typer.Option(
+            min=0, max=65535, help="Port to listen on; 0 picks a free one. Default: BRIDGE_SANDBOX_PORT, else 8765."
+        ),
+    ] = None,
+    data: Annotated[Path | None, typer.Option("--data", help=DATA_HELP)] = None,
     faults: Annotated[
         str | None,
         typer.Option(
-            envvar="BRIDGE_SANDBOX_FAULTS",
             help="Inject faults, e.g. 503=0.1,slow=0.05:2s,truncate=0.02,reset=0.01,oai:expire-tokens=50 "
-            "(grammar in bridge/sandbox/faults.py).",
+            "(grammar in bridge/sandbox/faults.py). Default: BRIDGE_SANDBOX_FAULTS.",
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the fault decisions, for reproducible runs.")] = None,
     oai_lag: Annotated[float, typer.Option(min=0, help="Seconds before new or changed items show in OAI-PMH.")] = 0.0,
     page_size: Annotated[
-        int, typer.Option(envvar="BRIDGE_SANDBOX_PAGE_SIZE", min=1, help="OAI-PMH records per page.")
-    ] = 100,
+        int | None,
+        typer.Option(min=1, help="OAI-PMH records per page. Default: BRIDGE_SANDBOX_PAGE_SIZE, else 100."),
+    ] = None,
     doi_prefix: Annotated[
-        str, typer.Option(envvar="BRIDGE_SANDBOX_DOI_PREFIX", help="DOI prefix of the sandbox's DataCite API.")
-    ] = "10.5072",
+        str | None,
+        typer.Option(
+            help="DOI prefix of the sandbox's DataCite API. Default: BRIDGE_SANDBOX_DOI_PREFIX, else 10.5072."
+        ),
+    ] = None,
     profile_out: Annotated[
         Path | None,
         typer.Option(help="Write (or update) this bridge.toml with a profile holding every URL of this server."),
@@ -76,23 +82,24 @@ def serve(
 
     A password not set there is generated once and kept in the data folder (mode 0600); only its place is printed.
     """
-    from bridge.cli import err_console, run
     from bridge.sandbox.app import SandboxConfig
     from bridge.sandbox.faults import FaultInjector
     from bridge.sandbox.server import serve_forever
 
     def work() -> None:
-        data_dir = _data_dir(data)
+        settings = load_settings()
+        data_dir = _data_dir(data, settings)
+        fault_spec = faults if faults is not None else settings.sandbox_faults
         fault_seed = seed
-        if faults:  # parse now: a bad spec is a usage error before anything listens
-            fault_seed = FaultInjector.from_spec(faults, seed).seed
+        if fault_spec:  # parse now: a bad spec is a usage error before anything listens
+            fault_seed = FaultInjector.from_spec(fault_spec, seed).seed
         config = SandboxConfig(
             data_dir=data_dir,
             host=host,
-            port=port,
-            page_size=page_size,
-            doi_prefix=doi_prefix,
-            faults=faults or None,
+            port=settings.sandbox_port if port is None else port,
+            page_size=page_size or settings.sandbox_page_size,
+            doi_prefix=doi_prefix or settings.sandbox_doi_prefix,
+            faults=fault_spec or None,
             seed=fault_seed,
             oai_lag=oai_lag,
         )
@@ -102,7 +109,7 @@ def serve(
             _announce(sandbox, profile_out, profile_name if profile else None, as_json)
 
         try:
-            serve_forever(config, on_start=started)
+            serve_forever(config, env=dict(settings.env), on_start=started)
         except KeyboardInterrupt:
             err_console.print("sandbox stopped")
 
@@ -111,23 +118,26 @@ def serve(
 
 def seed(
     items: Annotated[int, typer.Option(min=1, help="How many items to create.")],
-    data: Annotated[Path | None, typer.Option("--data", envvar="BRIDGE_SANDBOX_DATA", help=DATA_HELP)] = None,
+    data: Annotated[Path | None, typer.Option("--data", help=DATA_HELP)] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed; the same seed and store give the same items.")] = None,
     files: Annotated[
         float, typer.Option(min=0, max=1, help="Share of items that get a small ORIGINAL file (files are slow).")
     ] = 0.0,
     doi_prefix: Annotated[
-        str, typer.Option(envvar="BRIDGE_SANDBOX_DOI_PREFIX", help="Prefix of the items' dc.identifier.doi.")
-    ] = "10.5072",
+        str | None,
+        typer.Option(help="Prefix of the items' dc.identifier.doi. Default: BRIDGE_SANDBOX_DOI_PREFIX, else 10.5072."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
 ) -> None:
     """Create many realistic items (several collections, spread datestamps, some withdrawn) in the sandbox store."""
-    from bridge.cli import emit_json, out_console, run
     from bridge.sandbox.seed import seed_folder
 
     def work() -> None:
-        data_dir = _data_dir(data)
-        report = seed_folder(data_dir, items, seed=seed, files=files, doi_prefix=doi_prefix)
+        settings = load_settings()
+        data_dir = _data_dir(data, settings)
+        report = seed_folder(
+            data_dir, items, seed=seed, files=files, doi_prefix=doi_prefix or settings.sandbox_doi_prefix
+        )
         if as_json:
             emit_json({"data_dir": str(data_dir), **report.as_dict()})
             return
@@ -145,10 +155,8 @@ def seed(
     run(work)
 
 
-def _data_dir(data: Path | None) -> Path:
-    from bridge.settings import load_settings
-
-    return (data or load_settings().sandbox_dir).expanduser().resolve()
+def _data_dir(data: Path | None, settings: Settings) -> Path:
+    return (data or settings.sandbox_data_dir).expanduser().resolve()
 
 
 def profile_for(sandbox: Sandbox) -> dict[str, Any]:
@@ -224,15 +232,13 @@ def _replace(path: Path, text: str) -> None:
 
 def _announce(sandbox: Sandbox, profile_out: Path | None, profile_name: str | None, as_json: bool) -> None:
     """Print the base URLs, where the passwords are (never the passwords) and the profile written."""
-    from bridge.cli import emit_json, out_console
     from bridge.settings import Profile
 
-    env = os.environ
     cred_file = sandbox.config.data_dir / "credentials.json"
     accounts: dict[str, dict[str, str]] = {}
     for role, account in sandbox.accounts.items():
         var = f"BRIDGE_SANDBOX_{role.upper()}_PASSWORD"
-        accounts[role] = {"email": account.email, "password_from": var if env.get(var) else str(cred_file)}
+        accounts[role] = {"email": account.email, "password_from": var if account.password_from_env else str(cred_file)}
     faults = sandbox.faults
     doc: dict[str, Any] = {
         "urls": sandbox.urls,

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bridge.commands.output import err_console, out_console, run
+
 
 class ReportFormat(enum.StrEnum):
     table = "table"
@@ -56,7 +58,6 @@ def verify(
 
     Exit codes: 0 all checks pass (pending allowed), 3 something is broken, 1 the checker itself failed.
     """
-    from bridge.cli import err_console, out_console, run
     from bridge.errors import VerificationError
     from bridge.settings import load_settings
     from bridge.verify import Options, parse_duration, parse_since

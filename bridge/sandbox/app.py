@@ -46,6 +46,7 @@ class Account:
     email: str
     password: str = field(repr=False)
     admin: bool
+    password_from_env: bool = False  # else generated once and kept in credentials.json
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Sandbox:
 
 def load_accounts(data_dir: Path, env: dict[str, str] | None = None) -> tuple[dict[str, Account], Path | None]:
     """Return the admin and submitter accounts; passwords not given in env are generated once and kept 0600."""
+    # The sandbox's only environment variables (BRIDGE_SANDBOX_<ROLE>_EMAIL / _PASSWORD): it is a server apart
+    # from the client, so it reads them here rather than through bridge.settings.
     env = dict(os.environ if env is None else env)
     cred_file = data_dir / "credentials.json"
     stored: dict[str, dict[str, Any]] = {}
@@ -88,13 +91,14 @@ def load_accounts(data_dir: Path, env: dict[str, str] | None = None) -> tuple[di
     for role, default_email in (("admin", DEFAULT_ADMIN), ("submitter", DEFAULT_SUBMITTER)):
         email = env.get(f"BRIDGE_SANDBOX_{role.upper()}_EMAIL") or stored.get(role, {}).get("email") or default_email
         password = env.get(f"BRIDGE_SANDBOX_{role.upper()}_PASSWORD")
+        from_env = bool(password)
         if not password:
             previous = stored.get(role, {})
             password = previous.get("password") if previous.get("email") == email else None
             if not password:
                 password, generated = secrets.token_urlsafe(18), True
             stored[role] = {"email": email, "password": password}
-        accounts[role] = Account(email=email, password=password, admin=role == "admin")
+        accounts[role] = Account(email=email, password=password, admin=role == "admin", password_from_env=from_env)
     if generated or (stored and not cred_file.exists()):
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
