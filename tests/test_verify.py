@@ -15,7 +15,8 @@ from bridge.errors import UsageError
 from bridge.http import RetryPolicy
 from bridge.ledger import Ledger
 from bridge.settings import Profile
-from bridge.verify import checks, compare, history, parse_duration, parse_since
+from bridge.verify import compare, history, parse_duration, parse_since
+from bridge.verify import http_checks as checks
 from bridge.verify.fetch import Fetcher
 from bridge.verify.model import Report, Result
 from bridge.verify.pids import (
@@ -319,7 +320,7 @@ def handle_answer(code: int, url: str | None = None, status: int = 200) -> httpx
 
 def test_placeholder_prefix_fails_without_asking_the_proxy() -> None:
     result, seen = run_check(
-        lambda r: handle_answer(1, "http://x"), lambda c: checks.check_handle(c, "123456789/5", None)
+        lambda r: handle_answer(1, "http://x"), lambda c: checks.check_handle_resolves(c, "123456789/5", None)
     )
     assert result.status == "failed" and "placeholder prefix 123456789" in result.detail and seen == []
 
@@ -335,7 +336,7 @@ def test_placeholder_prefix_fails_without_asking_the_proxy() -> None:
 )
 def test_handle_failures_say_what_was_found(answer: httpx.Response, detail: str) -> None:
     result, seen = run_check(
-        lambda r: answer, lambda c: checks.check_handle(c, "10261/3", "http://repo/handle/10261/3")
+        lambda r: answer, lambda c: checks.check_handle_resolves(c, "10261/3", "http://repo/handle/10261/3")
     )
     assert result.status == "failed" and detail in result.detail
     assert seen[0] == "pid/api/handles/10261/3"
@@ -345,8 +346,8 @@ def test_handle_and_doi_pass_on_the_expected_landing_page() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return handle_answer(1, "http://repo/handle/10261/3/")
 
-    ok, _ = run_check(handler, lambda c: checks.check_handle(c, "10261/3", "http://repo/handle/10261/3"))
-    doi, seen = run_check(handler, lambda c: checks.check_doi(c, "10.5072/a", ["http://repo/handle/10261/3"]))
+    ok, _ = run_check(handler, lambda c: checks.check_handle_resolves(c, "10261/3", "http://repo/handle/10261/3"))
+    doi, seen = run_check(handler, lambda c: checks.check_doi_resolves(c, "10.5072/a", ["http://repo/handle/10261/3"]))
     assert ok.status == doi.status == "passed" and seen == ["doi/api/handles/10.5072/a"]
 
 

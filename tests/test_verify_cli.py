@@ -24,7 +24,7 @@ from bridge.ledger import Ledger
 from bridge.oai.client import OAIClient
 from bridge.publish import publish
 from bridge.settings import Settings
-from bridge.verify.model import CHECKS
+from bridge.verify import CHECKS
 
 runner = CliRunner()
 

@@ -11,6 +11,8 @@ Checks, per deposit (from the ledger's receipts) — each is one result ``(pid, 
 ``oai_datacite``  type); pending within ``--grace`` of the deposit; oai_datacite only when harvested
 ``checksums``     every deposited file is in the repository with the deposited MD5
 
+Each check is one function in the table of ``bridge.verify.checklist`` (see ``bridge.verify.builtin``).
+
 and, per harvested record the bridge did not deposit, ``handle``, ``doi`` (when it has one) and ``landing``.
 
 The JSON report (``bridge verify --format json``)::
@@ -33,15 +35,23 @@ latest result in the profile's previous runs (looking back up to 10 runs); it is
 
 from __future__ import annotations
 
-from bridge.verify.model import CHECKS, Report, Result, Subject
+from bridge.verify.checklist import CHECKS as CHECK_TABLE
+from bridge.verify.checklist import Check, check
+from bridge.verify.model import Report, Result, Subject
 from bridge.verify.run import Options, parse_duration, parse_since, verify, verify_profile
+
+# The standard check ids in report order (the table itself is CHECK_TABLE; see bridge.verify.checklist).
+CHECKS: tuple[str, ...] = CHECK_TABLE.names()
 
 __all__ = [
     "CHECKS",
+    "CHECK_TABLE",
+    "Check",
     "Options",
     "Report",
     "Result",
     "Subject",
+    "check",
     "parse_duration",
     "parse_since",
     "verify",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bridge.verify.checklist import report_order
+
 Status = Literal["passed", "failed", "pending"]
 Change = Literal["newly-broken", "fixed"]
 SubjectKind = Literal["deposit", "harvested", "pid"]
-
-# The check kinds, in report order.
-CHECKS = ("handle", "doi", "datacite", "landing", "oai_dc", "oai_datacite", "checksums")
 
 
 @dataclass
@@ -81,7 +80,7 @@ class Report:
     def sorted(self) -> list[Result]:
         """Return results by status (failed first), check kind, PID."""
         rank = {"failed": 0, "pending": 1, "passed": 2}
-        order = {c: i for i, c in enumerate(CHECKS)}
+        order = report_order()
         return sorted(self.results, key=lambda r: (rank[r.status], order.get(r.check, 99), r.pid))
 
     def as_dict(self) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from lxml import etree
 
 from bridge.errors import BridgeError
-from bridge.verify.model import CHECKS, Report, Result
+from bridge.verify.checklist import CHECKS
+from bridge.verify.model import Report, Result
 
 FORMATS = ("table", "json", "junit", "markdown")
 SUFFIXES = {".xml": "junit", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
@@ -91,7 +92,8 @@ def render_junit(report: Report) -> bytes:
     by_check: dict[str, list[Result]] = {}
     for r in report.sorted():
         by_check.setdefault(r.check, []).append(r)
-    order = [c for c in CHECKS if c in by_check] + sorted(set(by_check) - set(CHECKS))
+    known = CHECKS.names()
+    order = [c for c in known if c in by_check] + sorted(set(by_check) - set(known))
     for i, check in enumerate(order):
         results = sorted(by_check[check], key=lambda r: r.pid)
         suite = etree.SubElement(

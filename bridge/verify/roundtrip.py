@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from bridge.errors import BridgeError
 from bridge.ledger import Ledger
 from bridge.verify import compare
 from bridge.verify.model import Result
@@ -118,3 +120,40 @@ def check_oai(
     if problems:
         return result("failed", f"{row['identifier']} ({row['datestamp']}): " + "; ".join(problems))
     return result("passed", f"{row['identifier']} ({row['datestamp']}) matches the deposit")
+
+
+@dataclass
+class RoundTrip:
+    """What the OAI round-trip checks of one run share: the harvested records, the clock, the crosswalks."""
+
+    index: HarvestedIndex
+    now: dt.datetime
+    grace: dt.timedelta
+    mapping_dirs: list[Path] = field(default_factory=list)
+    _mappings: dict[str, Any] = field(default_factory=dict)
+    _prefixes: list[str] | None = None
+
+    def checks(self, prefix: str) -> bool:
+        """Tell whether `prefix` is compared in this run: oai_dc always, others once harvested."""
+        if self._prefixes is None:
+            self._prefixes = [p for p in PREFIXES if p == "oai_dc" or self.index.harvested_prefix(p)]
+        return prefix in self._prefixes
+
+    def check(self, prefix: str, receipt: dict[str, Any]) -> Result | None:
+        """Compare a deposit's harvested record in `prefix` with its receipt, or None when `prefix` is not compared."""
+        if not self.checks(prefix):
+            return None
+        forms = compare.type_forms(receipt.get("deposited") or {}, receipt.get("datacite"), self.mapping(receipt))
+        return check_oai(self.index, prefix, receipt, now=self.now, grace=self.grace, forms=forms)
+
+    def mapping(self, receipt: dict[str, Any]) -> Any:
+        """Return the crosswalk mapping of the receipt's kind (for the forms of its type), or None."""
+        kind = str(receipt.get("kind") or "")
+        if kind not in self._mappings:
+            from bridge.crosswalk.mapping import load_mapping
+
+            try:
+                self._mappings[kind] = load_mapping(kind, self.mapping_dirs) if kind and self.mapping_dirs else None
+            except BridgeError:
+                self._mappings[kind] = None
+        return self._mappings[kind]

@@ -15,14 +15,16 @@ from typing import Any
 import httpx
 
 from bridge import __version__
-from bridge.errors import BridgeError, TransportError, UsageError
+from bridge.errors import TransportError, UsageError
 from bridge.http import RetryPolicy
 from bridge.ledger import Ledger
 from bridge.settings import Profile, Settings, ensure_home
-from bridge.verify import checks, history, roundtrip
-from bridge.verify.compare import type_forms
+from bridge.verify import builtin as _builtin  # noqa: F401  (fills the check table)
+from bridge.verify import history, http_checks, roundtrip
+from bridge.verify.checklist import CHECKS
 from bridge.verify.fetch import VERIFY_POLICY, Fetcher, host_of, make_clients
 from bridge.verify.model import Report, Result, Subject
+from bridge.verify.roundtrip import HarvestedIndex, RoundTrip
 from bridge.verify.subjects import deposit_subjects, harvested_subjects, pid_subjects
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
@@ -98,8 +100,8 @@ def verify_profile(
         subjects = deposits + harvested
     run_id, started = history.start_run(ledger, profile.name) if options.store else (0, "")
     fetcher_stats: dict[str, Any] = {}
-    results = asyncio.run(_check_all(profile, subjects, options, transport, fetcher_stats))
-    results += _oai_results(ledger, profile, subjects, options, now, list(mapping_dirs))
+    roundtrip = RoundTrip(HarvestedIndex(ledger, profile.oai_url), now, options.grace, list(mapping_dirs))
+    results = asyncio.run(_check_all(profile, subjects, options, transport, fetcher_stats, roundtrip))
     previous, previous_run = history.previous_statuses(ledger, profile.name, run_id or 1 << 62)
     history.mark_changes(results, previous, previous_run is not None)
     seconds = time.perf_counter() - started_clock
@@ -134,11 +136,12 @@ async def _check_all(
     options: Options,
     transport: httpx.AsyncBaseTransport | None,
     stats: dict[str, Any],
+    roundtrip: RoundTrip,
 ) -> list[Result]:
     clients = make_clients(options.concurrency, timeout=options.timeout, transport=transport)
     try:
         fetcher = Fetcher(clients, concurrency=options.concurrency, per_host=options.per_host, policy=options.policy)
-        ctx = checks.Context(fetcher=fetcher, profile=profile)
+        ctx = http_checks.Context(fetcher=fetcher, profile=profile, roundtrip=roundtrip)
         batches = await asyncio.gather(*(_check_subject(ctx, s) for s in subjects))
         stats["requests"] = fetcher.requests
         _require_services(profile, fetcher)
@@ -148,61 +151,22 @@ async def _check_all(
     return [r for batch in batches for r in batch]
 
 
-async def _check_subject(ctx: checks.Context, subject: Subject) -> list[Result]:
-    """Run the HTTP checks of one subject; resolution first when the landing page is only known through it."""
-    kind, profile = subject.kind, ctx.profile
-    jobs = []
-    if subject.handle:
-        jobs.append(checks.check_handle(ctx, subject.handle, subject.landing_url, kind))
-    if subject.doi:
-        jobs.append(checks.check_doi(ctx, subject.doi, _doi_targets(profile, subject), kind))
-        if kind != "harvested":
-            deposited = (subject.receipt or {}).get("deposited") if subject.receipt else None
-            jobs.append(checks.check_datacite(ctx, subject.doi, deposited, subject.landing_url, kind))
-    if subject.receipt is not None:
-        jobs.append(checks.check_checksums(ctx, subject.receipt, profile.rest_url))
-    results = list(await asyncio.gather(*jobs))
-    landing = subject.landing_url or await _resolved_landing(ctx, subject)
-    names = [n for n in (subject.handle, subject.doi) if n] if kind == "deposit" else [subject.pid]
-    if landing:
-        results.append(await checks.check_landing(ctx, subject.pid, landing, names, kind))
-    elif not any(r.status == "failed" for r in results):
-        results.append(
-            Result(subject.pid, "landing", "failed", "no landing page: the PID resolves nowhere", subject=kind)
-        )
+async def _check_subject(ctx: http_checks.Context, subject: Subject) -> list[Result]:
+    """Run every check of the table that applies to the subject, phase by phase."""
+    results: list[Result] = []
+    applicable = [c for c in CHECKS if c.applies(subject)]
+    for phase in sorted({c.phase for c in applicable}):
+        jobs = [c.run(ctx, subject, list(results)) for c in applicable if c.phase == phase]
+        results += [r for r in await asyncio.gather(*jobs) if r is not None]
     return results
-
-
-def _doi_targets(profile: Profile, subject: Subject) -> list[str]:
-    """Return where a DOI may lead: its landing page, or the Handle proxy URL of the same item."""
-    if not subject.landing_url:
-        return []
-    out = [subject.landing_url]
-    if subject.handle:
-        out += [f"https://hdl.handle.net/{subject.handle}", f"http://hdl.handle.net/{subject.handle}"]
-        if profile.handle_resolver:
-            out.append(f"{profile.handle_resolver.rstrip('/')}/{subject.handle}")
-    return out
-
-
-async def _resolved_landing(ctx: checks.Context, subject: Subject) -> str | None:
-    """Return where the subject's Handle (else DOI) leads; the fetcher's cache makes this free."""
-    if subject.handle:
-        target, _, _ = await checks.resolve(ctx, ctx.handle_api, subject.handle)
-        if target:
-            return target
-    if subject.doi:
-        target, _, _ = await checks.resolve(ctx, ctx.doi_resolver_api, subject.doi)
-        return target
-    return None
 
 
 def _require_services(profile: Profile, fetcher: Fetcher) -> None:
     """Raise when a service the profile names never answered: then the checker, not the PIDs, is broken."""
     services = {
-        "handle_api": profile.handle_api or checks.HANDLE_API,
-        "doi_resolver_api": profile.doi_resolver_api or checks.DOI_RESOLVER_API,
-        "doi_api": profile.doi_api or checks.DATACITE_API,
+        "handle_api": profile.handle_api or http_checks.HANDLE_API,
+        "doi_resolver_api": profile.doi_resolver_api or http_checks.DOI_RESOLVER_API,
+        "doi_api": profile.doi_api or http_checks.DATACITE_API,
         "rest_url": profile.rest_url,
     }
     for name, url in services.items():
@@ -213,40 +177,3 @@ def _require_services(profile: Profile, fetcher: Fetcher) -> None:
                 "not run, so nothing is said about the PIDs",
                 hint=f"check the network and the profile's {name}, then run 'bridge verify' again",
             )
-
-
-def _oai_results(
-    ledger: Ledger,
-    profile: Profile,
-    subjects: list[Subject],
-    options: Options,
-    now: dt.datetime,
-    mapping_dirs: list[Path],
-) -> list[Result]:
-    index = roundtrip.HarvestedIndex(ledger, profile.oai_url)
-    prefixes = [p for p in roundtrip.PREFIXES if p == "oai_dc" or index.harvested_prefix(p)]
-    mappings: dict[str, Any] = {}
-    out = []
-    for subject in subjects:
-        receipt = subject.receipt
-        if receipt is None:
-            continue
-        forms = type_forms(
-            receipt.get("deposited") or {}, receipt.get("datacite"), _mapping(receipt, mapping_dirs, mappings)
-        )
-        for prefix in prefixes:
-            out.append(roundtrip.check_oai(index, prefix, receipt, now=now, grace=options.grace, forms=forms))
-    return out
-
-
-def _mapping(receipt: dict[str, Any], dirs: list[Path], cache: dict[str, Any]) -> Any:
-    """Return the crosswalk mapping of the receipt's kind (for the forms of its type), or None."""
-    kind = str(receipt.get("kind") or "")
-    if kind not in cache:
-        from bridge.crosswalk.mapping import load_mapping
-
-        try:
-            cache[kind] = load_mapping(kind, dirs) if kind and dirs else None
-        except BridgeError:
-            cache[kind] = None
-    return cache[kind]

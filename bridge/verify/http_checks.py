@@ -1,7 +1,8 @@
 """The HTTP checks: Handle and DOI resolution, the DataCite record, the landing page, bitstream checksums.
 
-Each check takes what it needs, returns one `Result` and never raises for a broken PID: a 404, a wrong
-URL or a refused connection is a failed result with a detail that says what was expected and found.
+``bridge.verify.builtin`` registers them in the check table. Each takes what it needs, returns one `Result`
+and never raises for a broken PID: a 404, a wrong URL or a refused connection is a failed result with a
+detail that says what was expected and found.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from urllib.parse import quote
 from bridge.settings import Profile
 from bridge.verify import compare
 from bridge.verify.fetch import Fetched, Fetcher
-from bridge.verify.model import Result, SubjectKind
+from bridge.verify.model import Result, Subject, SubjectKind
 from bridge.verify.pids import PLACEHOLDER_PREFIX, is_placeholder, same_place
+from bridge.verify.roundtrip import RoundTrip
 
 # Production defaults for profiles that do not name their resolvers.
 HANDLE_API = "https://hdl.handle.net/api/handles"
@@ -30,10 +32,11 @@ MAX_PAGES = 50  # bundles/bitstreams pages followed per item
 
 @dataclass
 class Context:
-    """What every check needs: the fetcher and the repository's profile."""
+    """What every check needs: the fetcher and the repository's profile (and the harvested records, if read)."""
 
     fetcher: Fetcher
     profile: Profile
+    roundtrip: RoundTrip | None = None
 
     def same(self, found: str | None, expected: str | None) -> bool:
         """Compare a PID's target with the expected URL (any loopback port for the sandbox; see same_place)."""
@@ -93,7 +96,9 @@ async def resolve(ctx: Context, api: str, pid: str) -> tuple[str | None, str, st
     return (target, "", url) if target else (None, "has no URL value", url)
 
 
-async def check_handle(ctx: Context, handle: str, expected: str | None, subject: SubjectKind = "deposit") -> Result:
+async def check_handle_resolves(
+    ctx: Context, handle: str, expected: str | None, subject: SubjectKind = "deposit"
+) -> Result:
     """Check that a Handle resolves through the Handle API to the expected landing page."""
     started = time.perf_counter()
     if is_placeholder(handle):
@@ -110,7 +115,7 @@ async def check_handle(ctx: Context, handle: str, expected: str | None, subject:
     return _result(handle, "handle", True, f"resolves to {target}", url, started, subject)
 
 
-async def check_doi(ctx: Context, doi: str, accepted: list[str], subject: SubjectKind = "deposit") -> Result:
+async def check_doi_resolves(ctx: Context, doi: str, accepted: list[str], subject: SubjectKind = "deposit") -> Result:
     """Check that a DOI resolves through the DOI resolver's Handle API to the landing page (or its Handle URL)."""
     started = time.perf_counter()
     target, problem, url = await resolve(ctx, ctx.doi_resolver_api, doi)
@@ -165,6 +170,30 @@ async def check_landing(ctx: Context, pid: str, url: str, names: list[str], subj
         detail = f"the page does not name {', '.join(missing)}" + (" (body truncated)" if got.truncated else "")
         return _result(pid, "landing", False, detail, url, started, subject)
     return _result(pid, "landing", True, f"HTTP 200 HTML naming {', '.join(names)}", url, started, subject)
+
+
+def doi_targets(profile: Profile, subject: Subject) -> list[str]:
+    """Return where a DOI may lead: its landing page, or the Handle proxy URL of the same item."""
+    if not subject.landing_url:
+        return []
+    out = [subject.landing_url]
+    if subject.handle:
+        out += [f"https://hdl.handle.net/{subject.handle}", f"http://hdl.handle.net/{subject.handle}"]
+        if profile.handle_resolver:
+            out.append(f"{profile.handle_resolver.rstrip('/')}/{subject.handle}")
+    return out
+
+
+async def resolved_landing(ctx: Context, subject: Subject) -> str | None:
+    """Return where the subject's Handle (else DOI) leads; the fetcher's cache makes this free."""
+    if subject.handle:
+        target, _, _ = await resolve(ctx, ctx.handle_api, subject.handle)
+        if target:
+            return target
+    if subject.doi:
+        target, _, _ = await resolve(ctx, ctx.doi_resolver_api, subject.doi)
+        return target
+    return None
 
 
 Remote = dict[str, tuple[str | None, int | None]]  # file name -> (MD5 the repository reports, size)
