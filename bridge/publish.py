@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bridge.crosswalk import build_record, to_dspace
-from bridge.crosswalk.identifiers import check_doi, check_handle
 from bridge.doi import DoiClient, doi_for
 from bridge.errors import BridgeError, ConfigError, RepositoryError, UsageError
 from bridge.ledger import Ledger
+from bridge.pid import check_doi, check_handle
 from bridge.receipt import (
     assert_no_secrets,
     build_receipt,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ from bridge import __version__
 from bridge.artifact.model import FileInfo
 from bridge.crosswalk.dspace import display_name
 from bridge.crosswalk.identifiers import DOI_RESOLVER
-from bridge.errors import BridgeError, ConfigError
+from bridge.errors import BridgeError
+from bridge.fsutil import write_atomic
 from bridge.settings import Profile
 from bridge.targets import Deposited, PlannedFile
 
@@ -182,10 +182,4 @@ def assert_no_secrets(receipt: dict[str, Any], profile: Profile) -> None:
 def write_receipt(path: Path, receipt: dict[str, Any]) -> None:
     """Write the receipt as JSON through a temporary file and a rename, so it is never half written."""
     data = json.dumps(receipt, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write the receipt {path}: {exc.strerror}", hint="check the --receipt path") from exc
+    write_atomic(path, data, what="the receipt", hint="check the --receipt path")

@@ -17,8 +17,9 @@ from bridge.ledger import Ledger
 from bridge.publish import deposit_record, dspace_metadata, key_of, planned_files
 from bridge.settings import load_settings
 from bridge.targets import KEY_PREFIX, DepositPlan, Journal, bitstream_names, make_target
-from bridge.targets.dspace7 import DSpace7Target, ProgressReader, parse_time, section_of
+from bridge.targets.dspace7 import DSpace7Target, ProgressReader, section_of
 from bridge.targets.dspace_rest import key_query, solr_phrase
+from bridge.times import parse_time
 from bridge.validate import validate_artifact
 
 

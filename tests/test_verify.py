@@ -14,23 +14,13 @@ import pytest
 from bridge.errors import UsageError
 from bridge.http import RetryPolicy
 from bridge.ledger import Ledger
+from bridge.pid import bare_doi, bare_handle, dois_in, handle_of_oai_identifier, handles_in, names_handle, parse_pid
 from bridge.settings import Profile
 from bridge.verify import compare, history, parse_duration, parse_since
 from bridge.verify import http_checks as checks
 from bridge.verify.fetch import Fetcher
 from bridge.verify.model import Report, Result
-from bridge.verify.pids import (
-    bare_doi,
-    bare_handle,
-    dois_in,
-    handle_of_oai_identifier,
-    handles_in,
-    names_handle,
-    parse_pid,
-    rebase,
-    same_place,
-    same_url,
-)
+from bridge.verify.pids import rebase, same_place, same_url
 
 FAST = RetryPolicy(attempts=3, base_wait=0.01, max_wait=0.05, jitter=0.0)
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from lxml import etree
 
-from bridge.errors import BridgeError
 from bridge.verify.model import Report, Result
-from bridge.verify.report import FULL_TABLE, headline, render, render_junit, render_table, write_atomic
+from bridge.verify.report import FULL_TABLE, headline, render, render_junit, render_table
 
 
 def sample() -> Report:
@@ -114,18 +111,3 @@ def test_empty_table_is_just_the_headline() -> None:
 
 def test_headline_counts() -> None:
     assert headline(sample()) == "1 failed, 1 pending, 3 passed (5 checks); 1 newly broken, 1 fixed"
-
-
-def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "out" / "report.xml"
-    write_atomic(target, "first")
-    write_atomic(target, "second")
-    assert target.read_text() == "second"
-    assert [p.name for p in target.parent.iterdir()] == ["report.xml"]
-
-
-def test_write_atomic_names_the_path_when_it_cannot_write(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(BridgeError, match="cannot write the report"):
-        write_atomic(blocker / "report.json", "{}")

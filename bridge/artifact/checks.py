@@ -11,9 +11,11 @@ import datetime as dt
 import difflib
 import re
 from functools import cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import langcodes
+
+from bridge import pid
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -79,40 +81,9 @@ def check_orcid(value: str) -> str:
 
 # --- DOI and Handle ---------------------------------------------------------------------------
 
-_DOI = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE)
-_HANDLE = re.compile(r"^\d+(?:\.\d+)*/\S+$")
-_HANDLE_PREFIX = re.compile(r"^(?:hdl:\s*|info:hdl/|https?://hdl\.handle\.net/)", re.IGNORECASE)
-
-
-def _strip_prefix(text: str, prefix: re.Pattern[str]) -> str:
-    m = prefix.match(text)
-    if not m:
-        return text
-    rest = text[m.end() :]
-    # Resolver URLs may percent-encode the suffix; the PID itself is the decoded form.
-    return unquote(rest) if m.group(0).lower().startswith("http") else rest
-
-
-def check_doi(value: str) -> str:
-    """Return the DOI in bare 10.x/… form (case kept); accepts doi: and doi.org URLs."""
-    text = str(value).strip()
-    bare = _strip_prefix(text, _DOI_PREFIX)
-    if not _DOI.match(bare):
-        raise ValueError(f"'{text}' is not a DOI; a DOI looks like 10.1234/abc (or https://doi.org/10.1234/abc)")
-    return bare
-
-
-def check_handle(value: str) -> str:
-    """Return the Handle in bare prefix/suffix form; accepts hdl: and hdl.handle.net URLs."""
-    text = str(value).strip()
-    bare = _strip_prefix(text, _HANDLE_PREFIX)
-    if not _HANDLE.match(bare):
-        raise ValueError(
-            f"'{text}' is not a Handle; a Handle looks like 10261/12345 or 20.500.12345/abc "
-            "(or https://hdl.handle.net/10261/12345)"
-        )
-    return bare
+# Syntax and normal forms are bridge.pid's, so a PID is spelled the same everywhere.
+check_doi = pid.check_doi
+check_handle = pid.check_handle
 
 
 # --- URL and arXiv ----------------------------------------------------------------------------

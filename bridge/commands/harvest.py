@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import emit_json, err_console, out_console, run
+from bridge.fsutil import write_atomic
 
 
 class WindowChoice(enum.StrEnum):
@@ -170,9 +171,7 @@ def records(
         if output is None:
             sys.stdout.write(text)
         else:
-            tmp = output.with_name(f".{output.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(output)
+            write_atomic(output, text, what="the records", hint="choose another --output path")
 
     run(work)
 

@@ -11,6 +11,7 @@ import typer
 
 from bridge.commands.output import emit_json, human_size, out_console, run
 from bridge.errors import MetadataError
+from bridge.fsutil import write_atomic
 
 
 class OutputFormat(enum.StrEnum):
@@ -96,7 +97,7 @@ def map_artifact(
         if output is None:
             typer.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
         else:
-            _write_atomically(output, data)
+            write_atomic(output, data, what="the rendering", hint="choose another --output path")
 
     run(work)
 
@@ -142,10 +143,3 @@ def mappings(
 
 def _json_bytes(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so a crash never leaves half a document."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +11,7 @@ import typer
 
 from bridge.commands.output import emit_json, err_console, out_console, run
 from bridge.errors import ConfigError
+from bridge.fsutil import write_atomic
 from bridge.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -211,23 +210,8 @@ def write_profile(path: Path, name: str, sandbox: Sandbox) -> dict[str, Any]:
                 new_text = appended
         except tomllib.TOMLDecodeError:
             pass
-    _replace(path, new_text)
+    write_atomic(path, new_text, what="the profile", hint="choose another --profile-out")
     return merged
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write a file atomically, keeping the mode of the file it replaces."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _announce(sandbox: Sandbox, profile_out: Path | None, profile_name: str | None, as_json: bool) -> None:

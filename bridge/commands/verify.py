@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import err_console, out_console, run
+from bridge.fsutil import write_atomic
 
 
 class ReportFormat(enum.StrEnum):
@@ -62,7 +63,7 @@ def verify(
     from bridge.settings import load_settings
     from bridge.verify import Options, parse_duration, parse_since
     from bridge.verify import verify as verify_pids
-    from bridge.verify.report import format_for, headline, render, write_atomic
+    from bridge.verify.report import format_for, headline, render
 
     def work() -> None:
         options = Options(
@@ -76,7 +77,8 @@ def verify(
         report = verify_pids(load_settings(), options, profile=profile)
         for path in outputs or []:
             chosen = fmt.value if fmt else format_for(path)
-            write_atomic(path, render(report, chosen, full=show_all or None))
+            text = render(report, chosen, full=show_all or None)
+            write_atomic(path, text, what="the report", hint="choose another --output path")
             err_console.print(f"{chosen} report written to {path}: {headline(report)}", markup=False)
         shown = fmt or ReportFormat.table
         if not outputs and shown is ReportFormat.table and sys.stdout.isatty():

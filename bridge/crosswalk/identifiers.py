@@ -1,20 +1,21 @@
 """Identifier spelling: bare DOIs and Handles for DataCite, resolvable URLs for Dublin Core and DSpace.
 
-Syntax checks and normalisation are the artefact checks' (``bridge.artifact.checks``), so an
-identifier is spelled the same way at validation time and in every rendering.
+Syntax checks and normalisation are ``bridge.pid``'s (DOIs, Handles) and the artefact checks' (the rest), so
+an identifier is spelled the same way at validation time and in every rendering.
 """
 
 from __future__ import annotations
 
 import re
 
+from bridge import pid
 from bridge.artifact import checks
 
 DOI_RESOLVER = "https://doi.org/"
 HANDLE_RESOLVER = "https://hdl.handle.net/"
 
-check_doi = checks.check_doi
-check_handle = checks.check_handle
+check_doi = pid.check_doi
+check_handle = pid.check_handle
 check_orcid = checks.check_orcid
 check_ror = checks.check_ror
 check_funder_id = checks.check_funder_id

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from bridge.errors import ConfigError, TransportError, UsageError
 from bridge.ledger import Ledger
+from bridge.pid import bare_doi
 from bridge.settings import Profile
 
 KEY_PREFIX = "oai-bridge:deposit:"
@@ -130,13 +131,8 @@ class Deposited:
         """Return the item's DOI (bare form) from dc.identifier.doi or a doi.org identifier, if any."""
         for name in ("dc.identifier.doi", "dc.identifier"):
             for value in self.values(name):
-                bare = value.strip()
-                for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-                    if bare.lower().startswith(prefix):
-                        bare = bare[len(prefix) :]
-                        break
-                if bare.startswith("10.") and "/" in bare:
-                    return bare
+                if doi := bare_doi(value):
+                    return doi
         return None
 
 

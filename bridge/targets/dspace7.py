@@ -25,6 +25,7 @@ from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets import Deposited, DepositPlan, Journal, Progress, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
+from bridge.times import parse_time
 
 PAGE_ONE = "traditionalpageone"
 PAGE_TWO = "traditionalpagetwo"
@@ -39,19 +40,6 @@ def section_of(field_name: str) -> str:
     if field_name in PAGE_TWO_FIELDS or field_name.startswith("dc.subject."):
         return PAGE_TWO
     return PAGE_ONE
-
-
-def parse_time(value: str | None) -> dt.datetime | None:
-    """Parse DSpace's `…T00:40:54.970+0000` and the ledger's `…T00:40:54.970000Z`."""
-    if not value:
-        return None
-    text = value.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _pairs(values: list[dict[str, Any]]) -> list[tuple[str, str | None]]:

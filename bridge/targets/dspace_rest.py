@@ -8,7 +8,6 @@ may have happened and only reading the remote state can tell.
 
 from __future__ import annotations
 
-import re
 import uuid as uuidlib
 from typing import Any
 
@@ -16,6 +15,7 @@ import httpx
 
 from bridge.errors import ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
+from bridge.pid import bare_doi
 from bridge.settings import Profile
 from bridge.targets import KEY_PREFIX, AmbiguousWrite, Deposited, RemoteFile
 
@@ -241,8 +241,8 @@ class DSpaceSession:
             uid = last_segment(target) if target else (response.json() or {}).get("uuid")
             if uid and is_uuid(uid):
                 return self.item(uid)
-        if re.match(r"^10\.\d{4,9}/", pid):
-            query = f"dc.identifier.doi:{solr_phrase('https://doi.org/' + pid)}"
+        if (doi := bare_doi(pid)) is not None:
+            query = f"dc.identifier.doi:{solr_phrase('https://doi.org/' + doi)}"
         else:
             query = f"handle:{solr_phrase(pid)}"
         for item in self.search_items(query):

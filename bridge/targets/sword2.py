@@ -27,6 +27,7 @@ from lxml import etree
 
 from bridge.errors import ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
+from bridge.pid import bare_handle
 from bridge.settings import Profile
 from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress, RemoteFile, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
@@ -36,7 +37,6 @@ from bridge.targets.sword2_package import (
     ATOM,
     CHUNK,
     DCTERMS,
-    HANDLE_IN_URL,
     SIMPLEZIP,
     SWORD,
     atom_entry,
@@ -135,7 +135,7 @@ class Sword2Target:
         """Return the item from its receipt and statement (files and MD5s via REST when possible)."""
         links = {link.get("rel"): link.get("href") for link in receipt.iter(f"{{{ATOM}}}link")}
         alternate = links.get("alternate") or ""
-        match = HANDLE_IN_URL.search(alternate)
+        handle = bare_handle(alternate) if "/handle/" in alternate else None
         state, listed = self.statement(receipt)
         metadata: dict[str, list[dict[str, Any]]] = {}
         title = receipt.findtext(f"{{{ATOM}}}title")
@@ -146,7 +146,7 @@ class Sword2Target:
                 term = etree.QName(element).localname
                 name = {"identifier": "dc.identifier", "title": "dc.title"}.get(term, f"dcterms.{term}")
                 metadata.setdefault(name, []).append({"value": (element.text or "").strip()})
-        archived = state == ARCHIVED and match is not None
+        archived = state == ARCHIVED and handle is not None
         files = self.remote_files(item_id, listed, checked)
         if archived and self.rest is not None:
             item = self.rest.item(item_id)
@@ -154,11 +154,11 @@ class Sword2Target:
                 metadata = item.get("metadata") or metadata
         return Deposited(
             item_id=item_id,
-            handle=match.group(1) if match else None,
+            handle=handle,
             archived=archived,
             metadata=metadata,
             files=files,
-            landing_url=alternate if match else None,
+            landing_url=alternate if handle else None,
         )
 
     def statement(self, receipt: etree._Element) -> tuple[str | None, list[tuple[str, str]]]:

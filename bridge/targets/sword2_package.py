@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ SIMPLEZIP = "http://purl.org/net/sword/package/SimpleZip"
 ARCHIVED = "http://dspace.org/state/archived"
 CHUNK = 1 << 20
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-HANDLE_IN_URL = re.compile(r"/handle/([^/?#]+/[^/?#]+)")
 
 # DSpace field -> dcterms term of DSpace's swordv2-server.simpledc.* crosswalk; title and abstract travel as
 # atom:title and atom:summary, fields without a term (ORCID, COAR type, embargo, funder) are left out.

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bridge.verify.pids import bare_doi, dois_in, names_handle, normal_text, normal_url, same_url
+from bridge.pid import bare_doi, dois_in, names_handle
+from bridge.verify.pids import normal_text, normal_url, same_url
 
 MAX_SHOWN = 3
 

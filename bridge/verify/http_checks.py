@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from bridge.pid import PLACEHOLDER_PREFIX, is_placeholder
 from bridge.settings import Profile
 from bridge.verify import compare
 from bridge.verify.fetch import Fetched, Fetcher
 from bridge.verify.model import Result, Subject, SubjectKind
-from bridge.verify.pids import PLACEHOLDER_PREFIX, is_placeholder, same_place
+from bridge.verify.pids import same_place
 from bridge.verify.roundtrip import RoundTrip
 
 # Production defaults for profiles that do not name their resolvers.

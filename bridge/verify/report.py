@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
-from bridge.errors import BridgeError
 from bridge.verify.checklist import CHECKS
 from bridge.verify.model import Report, Result
 
@@ -160,24 +157,6 @@ def render_markdown(report: Report) -> str:
         lines += [f"| `{_cell(r.pid)}` | {r.check} | {_cell(r.detail)} |" for r in passed]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a report so that readers never see half of it (temp file in the same folder, then rename)."""
-    folder = path.parent
-    tmp: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise BridgeError(
-            f"cannot write the report to {path}: {exc.strerror or exc}", hint="choose another --output path"
-        ) from exc
 
 
 def _seconds(values: Iterable[float]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bridge.errors import BridgeError
 from bridge.ledger import Ledger
+from bridge.times import parse_time
 from bridge.verify import compare
 from bridge.verify.model import Result
 
@@ -65,17 +66,6 @@ class HarvestedIndex:
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def parse_time(value: str | None) -> dt.datetime | None:
-    """Parse an ISO 8601 time (receipt or ledger); naive times are UTC."""
-    if not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def check_oai(

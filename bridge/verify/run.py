@@ -19,8 +19,9 @@ from bridge.errors import TransportError, UsageError
 from bridge.http import RetryPolicy
 from bridge.ledger import Ledger
 from bridge.settings import Profile, Settings, ensure_home
+from bridge.times import parse_time
 from bridge.verify import builtin as _builtin  # noqa: F401  (fills the check table)
-from bridge.verify import history, http_checks, roundtrip
+from bridge.verify import history, http_checks
 from bridge.verify.checklist import CHECKS
 from bridge.verify.fetch import VERIFY_POLICY, Fetcher, host_of, make_clients
 from bridge.verify.model import Report, Result, Subject
@@ -56,7 +57,7 @@ def parse_duration(text: str) -> dt.timedelta:
 
 def parse_since(text: str) -> dt.datetime:
     """Parse --since: a UTC date (YYYY-MM-DD) or an ISO 8601 time."""
-    when = roundtrip.parse_time(text.strip() + ("T00:00:00Z" if len(text.strip()) == 10 else ""))
+    when = parse_time(text.strip() + ("T00:00:00Z" if len(text.strip()) == 10 else ""))
     if when is None:
         raise UsageError(f"bad date {text!r}", hint="use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)")
     return when

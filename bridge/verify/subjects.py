@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 from bridge.ledger import Ledger
+from bridge.pid import dois_in, handle_of_oai_identifier, handles_in, parse_pid
 from bridge.settings import Profile
+from bridge.times import parse_time
 from bridge.verify.model import Subject
-from bridge.verify.pids import dois_in, handle_of_oai_identifier, handles_in, parse_pid, rebase
-from bridge.verify.roundtrip import parse_time
+from bridge.verify.pids import rebase
 
 PUBLISHED = ("published", "already-published")
 
