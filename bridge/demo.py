@@ -38,7 +38,7 @@ def fixtures_folder(fixtures: Path | None = None) -> Path:
 
 def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | None = None) -> dict[str, Any]:
     """Publish, harvest and verify the example artefacts on the embedded sandbox; return what happened."""
-    from bridge.embedded import resolve_target
+    from bridge.embedded import resolve_repository
     from bridge.ledger import Ledger
     from bridge.publish import publish
     from bridge.verify import Options, verify_profile
@@ -49,8 +49,8 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
     ensure_home(settings)
     receipts_dir = settings.home / "demo"
     embedded = settings.model_copy(update={"profiles": {}, "default_profile": None})
-    with resolve_target(embedded, None) as target:
-        profile = target.profile
+    with resolve_repository(embedded, None) as repository:
+        profile = repository.profile
         base = profile.landing_base or ""
         say(f"sandbox repository running at {base} (data in {settings.sandbox_dir})")
         # The running sandbox as a profile, so publish, harvest and verify all talk to this one server.
@@ -70,7 +70,7 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
             say("verifying the PIDs, landing pages, harvested metadata and checksums")
             handles = [p["handle"] for p in published if p["handle"]]
             report = verify_profile(profile, ledger, Options(pids=handles), mapping_dirs=settings.mappings_dirs)
-        urls = target.running.urls if target.running is not None else {}  # type: ignore[attr-defined]
+        urls = repository.running.urls if repository.running is not None else {}  # type: ignore[attr-defined]
     return {
         "sandbox": {"urls": urls, "data_dir": str(settings.sandbox_dir), "profile": profile.name},
         "published": published,

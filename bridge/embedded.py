@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from bridge.errors import ConfigError
 from bridge.settings import Profile, Settings
+from bridge.targets import DEFAULT_TARGET
 
 
 @dataclass
-class Target:
+class ResolvedRepository:
     """A resolved repository: its profile and, for the embedded sandbox, the running server."""
 
     profile: Profile
@@ -33,7 +34,7 @@ def sandbox_profile(running: object, name: str = "sandbox") -> Profile:
     collection = running.store.collections()[0]["handle"]  # type: ignore[attr-defined]
     return Profile(
         name=name,
-        kind="dspace7",
+        target=DEFAULT_TARGET,  # the sandbox speaks every built-in protocol; REST is the default
         rest_url=urls["rest"],
         sword_url=urls["sword"],
         oai_url=urls["oai"],
@@ -53,11 +54,11 @@ def sandbox_profile(running: object, name: str = "sandbox") -> Profile:
 
 
 @contextmanager
-def resolve_target(settings: Settings, profile_name: str | None) -> Iterator[Target]:
+def resolve_repository(settings: Settings, profile_name: str | None) -> Iterator[ResolvedRepository]:
     """Yield the named (or default) profile, or start the embedded sandbox when none is configured."""
     profile = settings.profile(profile_name)
     if profile is not None:
-        yield Target(profile=profile, embedded=False)
+        yield ResolvedRepository(profile=profile, embedded=False)
         return
     from bridge.sandbox.app import SandboxConfig
     from bridge.sandbox.server import running_sandbox
@@ -74,6 +75,6 @@ def resolve_target(settings: Settings, profile_name: str | None) -> Iterator[Tar
         context = running_sandbox(config, env=dict(settings.env))
         running = context.__enter__()
     try:
-        yield Target(profile=sandbox_profile(running), embedded=True, running=running)
+        yield ResolvedRepository(profile=sandbox_profile(running), embedded=True, running=running)
     finally:
         context.__exit__(None, None, None)

@@ -77,6 +77,14 @@ class TransportError(BridgeError):
     """The network failed: connection refused, timeout, TLS, truncated body."""
 
 
+class AmbiguousWrite(TransportError):
+    """A write got no clear answer (timeout, dropped connection, 5xx): it may or may not have happened."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "run the same command again: it reads the remote state and resumes")
+        self.retry_after = retry_after
+
+
 class RepositoryError(BridgeError):
     """The repository answered with an error status."""
 

@@ -29,14 +29,18 @@ from bridge.receipt import (
 )
 from bridge.settings import Profile, Settings, ensure_home
 from bridge.targets import (
+    DEFAULT_TARGET,
     KEY_PREFIX,
     Deposited,
     DepositPlan,
+    DepositTarget,
     Journal,
+    Lookup,
     PlannedFile,
-    Target,
+    TargetSpec,
     bitstream_names,
     make_target,
+    target_spec,
 )
 from bridge.validate import Validated, validate_artifact
 
@@ -63,21 +67,21 @@ def publish(
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)
     else:
         ensure_home(settings)
-        from bridge.embedded import resolve_target
+        from bridge.embedded import resolve_repository
 
-        with resolve_target(settings, profile) as resolved:
+        with resolve_repository(settings, profile) as resolved:
             prof = resolved.profile
-            kind = target or prof.kind
+            name = target or prof.target
             doi_client = DoiClient(prof) if doi else None  # checks the DataCite settings before any write
             if confirm is not None and not prof.sandbox:
-                plan = plan_only(validated, settings, profile, collection, doi, new_version_of, kind, prof)
+                plan = plan_only(validated, settings, profile, collection, doi, new_version_of, name, prof)
                 if not confirm(plan):
                     raise BridgeError("publish cancelled: nothing was deposited")
             spool = settings.home / "spool"
             with Ledger(settings.ledger_path) as ledger:
-                chosen = make_target(prof, kind, spool_dir=spool)
+                chosen = make_target(prof, name, spool_dir=spool)
                 try:
-                    run = _Run(validated, prof, kind, chosen, ledger, doi_client, settings, progress)
+                    run = _Run(validated, prof, target_spec(name), chosen, ledger, doi_client, settings, progress)
                     receipt = run.publish(collection or prof.collection, new_version_of)
                 finally:
                     chosen.close()
@@ -93,10 +97,10 @@ def key_of(validated: Validated) -> tuple[str, str]:
     return digest, deposit_key(digest, validated.artifact.files)
 
 
-def planned_files(validated: Validated, kind: str) -> list[PlannedFile]:
+def planned_files(validated: Validated, spec: TargetSpec) -> list[PlannedFile]:
     """Return the files to deposit with their repository names (SWORD zips keep folders, REST does not)."""
     files = validated.artifact.files
-    names = bitstream_names([f.path for f in files], keep_dirs=kind == "sword2")
+    names = bitstream_names([f.path for f in files], keep_dirs=spec.capabilities.keeps_folders)
     root = validated.artifact.root
     return [
         PlannedFile(
@@ -127,9 +131,9 @@ def version_relation(pid: str, previous: Deposited | None) -> dict[str, str]:
                 "relatedIdentifierType": "Handle",
                 "relationType": "IsNewVersionOf",
             }
-    for check, kind in ((check_doi, "DOI"), (check_handle, "Handle")):
+    for check, id_type in ((check_doi, "DOI"), (check_handle, "Handle")):
         try:
-            return {"relatedIdentifier": check(pid), "relatedIdentifierType": kind, "relationType": "IsNewVersionOf"}
+            return {"relatedIdentifier": check(pid), "relatedIdentifierType": id_type, "relationType": "IsNewVersionOf"}
         except ValueError:
             continue
     raise UsageError(
@@ -167,18 +171,18 @@ def plan_only(
 ) -> dict[str, Any]:
     """Return what would be deposited where (the dry-run receipt); reads no network and writes nothing."""
     prof = prof or settings.profile(profile_name)
-    kind = target or (prof.kind if prof else "dspace7")
+    spec = target_spec(target or (prof.target if prof else DEFAULT_TARGET))
     digest, key = key_of(validated)
     prefix = prof.doi_prefix if prof else settings.sandbox_doi_prefix
     doi_name = doi_for(prefix, key) if doi and prefix else None
     relation = version_relation(new_version_of, None) if new_version_of else None
     record = deposit_record(validated, relation, doi=doi_name)
-    files = planned_files(validated, kind)
+    files = planned_files(validated, spec)
     md = validated.artifact.metadata
     return {
         "status": "dry-run",
         "profile": prof.name if prof else "sandbox",
-        "target": kind,
+        "target": spec.name,
         "sandbox": prof.sandbox if prof else True,
         "repository": repository_urls(prof),
         "collection": collection or (prof.collection if prof else None),
@@ -216,17 +220,17 @@ class _Run:
         self,
         validated: Validated,
         profile: Profile,
-        kind: str,
-        target: Target,
+        spec: TargetSpec,
+        target: DepositTarget,
         ledger: Ledger,
         doi_client: DoiClient | None,
         settings: Settings,
         progress: Callable[[str, int, int], None] | None,
     ) -> None:
-        self.validated, self.profile, self.kind, self.target = validated, profile, kind, target
+        self.validated, self.profile, self.spec, self.target = validated, profile, spec, target
         self.ledger, self.doi_client, self.progress = ledger, doi_client, progress
         self.digest, self.key = key_of(validated)
-        self.files = planned_files(validated, kind)
+        self.files = planned_files(validated, spec)
         self.journal = Journal(ledger, self.key, profile.name, crash_after=settings.crash_after)
         self.path = str(validated.artifact.root)
         self.warnings: list[str] = []
@@ -251,13 +255,13 @@ class _Run:
                 return self.finish(item, row["receipt"].get("doi"), "already-published", row["receipt"])
         self.journal.current = "lookup"
         found = self.target.find_existing(self.key)
-        if found is not None:
+        if isinstance(found, Deposited):
             in_flight = row is not None and row["state"] != "published"
             return self.finish(
                 found, found.doi(), "published" if in_flight else "already-published", row and row.get("receipt")
             )
         relation = self.check_version(new_version_of)
-        self.ledger.save_deposit(self.key, self.profile.name, target=self.kind, state="depositing", path=self.path)
+        self.ledger.save_deposit(self.key, self.profile.name, target=self.spec.name, state="depositing", path=self.path)
         earlier_doi = self.journal.value("plan", "doi")
         if earlier_doi and self.doi_client is None:
             # A killed run already wrote this DOI into the draft: finish it rather than leave it dangling.
@@ -292,13 +296,12 @@ class _Run:
         if new_version_of:
             self.journal.current = "resolve-previous-version"
             previous = self.target.resolve(new_version_of)
-            searchable = self.kind == "dspace7" or self.profile.rest_url
-            if previous is None and searchable:
+            if previous is Lookup.ABSENT:
                 raise UsageError(
                     f"--new-version-of {new_version_of}: the repository has no such item",
                     hint="give the handle or DOI of the previous version as the repository shows it",
                 )
-            return version_relation(new_version_of, previous)
+            return version_relation(new_version_of, previous if isinstance(previous, Deposited) else None)
         self.journal.current = "lookup"
         clashes = [
             d.handle or d.item_id for d in self.target.find_same_title(title) if self.key not in d.deposit_keys()
@@ -362,7 +365,7 @@ class _Run:
         receipt = build_receipt(
             status=status,
             profile=self.profile,
-            target=self.kind,
+            target=self.spec.name,
             item=item,
             planned=self.files,
             record=record,
@@ -380,7 +383,7 @@ class _Run:
         self.ledger.save_deposit(
             self.key,
             self.profile.name,
-            target=self.kind,
+            target=self.spec.name,
             state="published",
             item_id=item.item_id,
             handle=item.handle,

@@ -13,10 +13,10 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bridge.errors import ConfigError
 
@@ -25,16 +25,28 @@ CONFIG_NAME = "bridge.toml"
 SANDBOX_PORT = 8765  # the embedded and the served sandbox's port: receipts' URLs stay the same between runs
 SANDBOX_DOI_PREFIX = "10.5072"  # DataCite's test prefix
 SANDBOX_PAGE_SIZE = 100  # OAI-PMH records per page, as DSpace
-TargetKind = Literal["dspace7", "sword2"]
+
+
+def _known_target(name: str) -> str:
+    """Accept the names of the target table (bridge.targets.TARGETS), which is filled when first imported."""
+    from bridge.targets import TARGETS
+
+    if name not in TARGETS:
+        raise ValueError(f"unknown target kind {name!r}; known: {', '.join(TARGETS.names())}")
+    return name
+
+
+TargetKind = Annotated[str, AfterValidator(_known_target)]  # a name in bridge.targets.TARGETS
 
 
 class Profile(BaseModel):
     """One repository with its resolvers and DataCite account."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = "default"
-    kind: TargetKind = "dspace7"
+    # The deposit protocol; `kind` in bridge.toml (where it has always been called so) and in public_dict().
+    target: TargetKind = Field("dspace7", validation_alias=AliasChoices("kind", "target"), serialization_alias="kind")
     rest_url: str | None = None  # DSpace 7+ REST root, …/server/api
     sword_url: str | None = None  # SWORD v2 root, …/server/swordv2
     oai_url: str | None = None  # OAI-PMH base URL, …/server/oai/request
@@ -73,7 +85,7 @@ class Profile(BaseModel):
 
     def public_dict(self) -> dict[str, object]:
         """Return the profile without secrets, for output, logs and receipts."""
-        data = self.model_dump(exclude={"password", "token", "doi_password"})
+        data = self.model_dump(exclude={"password", "token", "doi_password"}, by_alias=True)
         for key in ("password", "token", "doi_password"):
             data[f"{key}_set"] = getattr(self, key) is not None
         return data
@@ -129,7 +141,7 @@ class Settings(BaseModel):
 
     @property
     def crash_after(self) -> str | None:
-        """BRIDGE_TEST_CRASH_AFTER: the test hook that kills a deposit at a journal point (see bridge.targets)."""
+        """BRIDGE_TEST_CRASH_AFTER: the hook that kills a deposit at a journal point (see bridge.targets.journal)."""
         return self.env.get("BRIDGE_TEST_CRASH_AFTER") or None
 
     def profile(self, name: str | None = None) -> Profile | None:

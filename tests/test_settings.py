@@ -47,7 +47,7 @@ def test_config_in_working_folder_is_found(tmp_path: Path) -> None:
     profile = settings.profile()
     assert profile is not None
     assert profile.name == "csic"
-    assert profile.kind == "sword2"
+    assert profile.target == "sword2"
     assert profile.collection == "10261/42"
 
 

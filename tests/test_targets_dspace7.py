@@ -16,7 +16,16 @@ from bridge.errors import ConfigError, RepositoryError
 from bridge.ledger import Ledger
 from bridge.publish import deposit_record, dspace_metadata, key_of, planned_files
 from bridge.settings import load_settings
-from bridge.targets import KEY_PREFIX, DepositPlan, Journal, bitstream_names, make_target
+from bridge.targets import (
+    KEY_PREFIX,
+    Deposited,
+    DepositPlan,
+    Journal,
+    Lookup,
+    bitstream_names,
+    make_target,
+    target_spec,
+)
 from bridge.targets.dspace7 import DSpace7Target, ProgressReader, section_of
 from bridge.targets.dspace_rest import key_query, solr_phrase
 from bridge.times import parse_time
@@ -69,7 +78,7 @@ def on(method: str, suffix: str) -> Callable[[httpx.Request], bool]:
     return lambda r: r.method == method and r.url.path.rstrip("/").endswith(suffix)
 
 
-def plan_for(folder: Path, kind: str = "dspace7", collection: str = "10261/2") -> DepositPlan:
+def plan_for(folder: Path, target: str = "dspace7", collection: str = "10261/2") -> DepositPlan:
     validated = validate_artifact(folder, load_settings())
     _, key = key_of(validated)
     record = deposit_record(validated, None)
@@ -79,7 +88,7 @@ def plan_for(folder: Path, kind: str = "dspace7", collection: str = "10261/2") -
         collection=collection,
         metadata=dspace_metadata(validated, record, key),
         record=record,
-        files=planned_files(validated, kind),
+        files=planned_files(validated, target_spec(target)),
     )
 
 
@@ -132,17 +141,17 @@ def test_deposit_archives_item_with_key_metadata_and_matching_checksums(sandbox,
 
 def test_find_existing_same_title_and_resolve(sandbox, target, journal, fixtures_dir):
     plan = plan_for(fixtures_dir / "plant-classifier")
-    assert target.find_existing(plan.deposit_key) is None
+    assert target.find_existing(plan.deposit_key) is Lookup.ABSENT
     item = target.deposit(plan, journal(plan))
     found = target.find_existing(plan.deposit_key)
-    assert found is not None and found.item_id == item.item_id and found.files
-    assert target.find_existing("0" * 64) is None
+    assert isinstance(found, Deposited) and found.item_id == item.item_id and found.files
+    assert target.find_existing("0" * 64) is Lookup.ABSENT
     same = target.find_same_title(plan.title)
     assert [d.item_id for d in same] == [item.item_id]
     assert target.find_same_title(plan.title + " v2") == []
     resolved = target.resolve(item.handle)
-    assert resolved is not None and resolved.item_id == item.item_id
-    assert target.resolve("10261/999999") is None
+    assert isinstance(resolved, Deposited) and resolved.item_id == item.item_id
+    assert target.resolve("10261/999999") is Lookup.ABSENT
 
 
 def test_checksum_mismatch_is_an_error_and_the_bad_copy_is_removed(sandbox, target, tamper, journal, fixtures_dir):

@@ -17,7 +17,7 @@ from bridge.errors import ConfigError, RepositoryError
 from bridge.ledger import Ledger
 from bridge.publish import deposit_record, dspace_metadata, key_of, planned_files
 from bridge.settings import load_settings
-from bridge.targets import KEY_PREFIX, DepositPlan, Journal, make_target
+from bridge.targets import KEY_PREFIX, DepositPlan, Journal, Lookup, make_target, target_spec
 from bridge.targets.sword2 import Sword2Target
 from bridge.targets.sword2_package import ATOM, DCTERMS, atom_entry, build_zip
 from bridge.validate import validate_artifact
@@ -63,7 +63,7 @@ def plan_for(folder: Path) -> DepositPlan:
         collection="10261/2",
         metadata=dspace_metadata(validated, record, key),
         record=record,
-        files=planned_files(validated, "sword2"),
+        files=planned_files(validated, target_spec("sword2")),
         doi="10.5072/bridge.testtestte",
     )
 
@@ -150,7 +150,7 @@ def test_deposit_archives_item_with_files_and_checksums(sandbox, make, journal, 
     if rest:
         assert found is not None and found.item_id == item.item_id
     else:
-        assert found is None  # SWORD cannot search: without REST only the ledger knows
+        assert found is Lookup.CANNOT_SEARCH  # SWORD cannot search: without REST only the ledger knows
     again = target.read_back(item.item_id)
     assert again is not None and again.handle == item.handle
 

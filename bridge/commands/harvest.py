@@ -57,7 +57,7 @@ def harvest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably."""
-    from bridge.embedded import resolve_target
+    from bridge.embedded import resolve_repository
     from bridge.errors import UsageError
     from bridge.harvest import Harvester, Scope
     from bridge.ledger import Ledger
@@ -70,7 +70,7 @@ def harvest(
         settings = load_settings()
         ensure_home(settings)
         summaries: list[dict[str, Any]] = []
-        with resolve_target(settings, None if endpoint else profile) as target:
+        with resolve_repository(settings, None if endpoint else profile) as target:
             url = endpoint or target.profile.oai_url
             if not url:
                 raise UsageError(f"profile {target.profile.name!r} has no oai_url", hint="add oai_url to bridge.toml")

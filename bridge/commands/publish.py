@@ -10,11 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
+from bridge.targets import TARGETS
 
-
-class TargetChoice(enum.StrEnum):
-    dspace7 = "dspace7"
-    sword2 = "sword2"
+# The --target choices: the names in the target table.
+TargetChoice = enum.StrEnum("TargetChoice", {name: name for name in TARGETS.names()})  # type: ignore[misc]
 
 
 def register(app: typer.Typer) -> None:

@@ -23,8 +23,9 @@ import httpx
 
 from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
-from bridge.targets import Deposited, DepositPlan, Journal, Progress, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
+from bridge.targets.journal import Journal, retry_ambiguous
+from bridge.targets.model import Capabilities, Deposited, DepositPlan, Lookup, Progress, TargetSpec
 from bridge.times import parse_time
 
 PAGE_ONE = "traditionalpageone"
@@ -74,7 +75,7 @@ class ProgressReader:
 class DSpace7Target:
     """Deposits through the DSpace 7+ REST submission flow."""
 
-    kind = "dspace7"
+    name = "dspace7"
 
     def __init__(
         self, profile: Profile, *, transport: httpx.BaseTransport | None = None, timeout: float = 60.0
@@ -86,15 +87,16 @@ class DSpace7Target:
     def close(self) -> None:
         self.session.close()
 
-    def find_existing(self, deposit_key: str) -> Deposited | None:
+    def find_existing(self, deposit_key: str) -> Deposited | Lookup:
         item_id = self.session.archived_with_key(deposit_key)
-        return self.read_back(item_id) if item_id else None
+        found = self.read_back(item_id) if item_id else None
+        return found or Lookup.ABSENT
 
     def find_same_title(self, title: str) -> list[Deposited]:
         return self.session.same_title(title)
 
-    def resolve(self, pid: str) -> Deposited | None:
-        return self.session.resolve(pid)
+    def resolve(self, pid: str) -> Deposited | Lookup:
+        return self.session.resolve(pid) or Lookup.ABSENT
 
     def read_back(self, item_id: str) -> Deposited | None:
         self.session.login()
@@ -125,7 +127,7 @@ class _Submission:
 
     def run(self) -> Deposited:
         existing = self.target.find_existing(self.plan.deposit_key)
-        if existing is not None:
+        if isinstance(existing, Deposited):
             return existing
         wsi = self.workspace_item()
         if isinstance(wsi, Deposited):
@@ -355,3 +357,12 @@ class _Submission:
 def _file_name(entry: dict[str, Any]) -> str:
     titles = (entry.get("metadata") or {}).get("dc.title") or []
     return str(titles[0].get("value")) if titles else str(entry.get("name") or "")
+
+
+SPEC = TargetSpec(
+    name="dspace7",
+    summary="DSpace 7+ REST submission (workspace item, JSON Patch, uploads, licence, workflow)",
+    open=lambda profile, *, spool_dir, transport, timeout: DSpace7Target(profile, transport=transport, timeout=timeout),
+    capabilities=Capabilities(keeps_folders=False, rest_item_ids=True),
+    needs=(("rest_url", "https://…/server/api"),),
+)

@@ -1,4 +1,4 @@
-"""A DSpace 7+ REST session: CSRF and JWT login, safe retries, search, and reading items back with their files.
+"""The DSpace 7+ REST session both targets share: CSRF and JWT login, safe retries, search, reading items back.
 
 Reads (GETs) are retried with the bridge's Retry-After-aware policy. Writes are sent once: a refused CSRF
 token (403 with a fresh one) or an expired login (401) means the server did not act, so the write is sent
@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from bridge.errors import ConfigError, RepositoryError
+from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_doi
 from bridge.settings import Profile
-from bridge.targets import KEY_PREFIX, AmbiguousWrite, Deposited, RemoteFile
+from bridge.targets.model import KEY_PREFIX, Deposited, RemoteFile
 
 CSRF_HEADER = "DSPACE-XSRF-TOKEN"
 PAGE_SIZE = 100

@@ -25,12 +25,13 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from bridge.errors import ConfigError, RepositoryError
+from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_handle
 from bridge.settings import Profile
-from bridge.targets import AmbiguousWrite, Deposited, DepositPlan, Journal, Progress, RemoteFile, retry_ambiguous
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
+from bridge.targets.journal import Journal, retry_ambiguous
+from bridge.targets.model import Capabilities, Deposited, DepositPlan, Lookup, Progress, RemoteFile, TargetSpec
 from bridge.targets.sword2_package import (
     APP,
     ARCHIVED,
@@ -49,7 +50,7 @@ from bridge.targets.sword2_package import (
 class Sword2Target:
     """Deposits through SWORD v2 (DSpace's swordv2 module)."""
 
-    kind = "sword2"
+    name = "sword2"
 
     def __init__(
         self,
@@ -113,15 +114,20 @@ class Sword2Target:
     def edit_iri(self, item_id: str) -> str:
         return f"{self.root}/edit/{item_id}"
 
-    def find_existing(self, deposit_key: str) -> Deposited | None:
-        item_id = self.rest.archived_with_key(deposit_key) if self.rest is not None else None
-        return self.read_back(item_id) if item_id else None
+    def find_existing(self, deposit_key: str) -> Deposited | Lookup:
+        if self.rest is None:
+            return Lookup.CANNOT_SEARCH
+        item_id = self.rest.archived_with_key(deposit_key)
+        found = self.read_back(item_id) if item_id else None
+        return found or Lookup.ABSENT
 
     def find_same_title(self, title: str) -> list[Deposited]:
         return self.rest.same_title(title) if self.rest is not None else []
 
-    def resolve(self, pid: str) -> Deposited | None:
-        return self.rest.resolve(pid) if self.rest is not None else None
+    def resolve(self, pid: str) -> Deposited | Lookup:
+        if self.rest is None:
+            return Lookup.CANNOT_SEARCH
+        return self.rest.resolve(pid) or Lookup.ABSENT
 
     def read_back(self, item_id: str, checked: dict[str, RemoteFile] | None = None) -> Deposited | None:
         receipt = self.get(self.edit_iri(item_id), "read the deposit receipt", none_on=(404, 410))
@@ -239,7 +245,7 @@ class Sword2Target:
 
     def _run(self, plan: DepositPlan, journal: Journal, collection: str, progress: Progress | None) -> Deposited:
         existing = self.find_existing(plan.deposit_key)
-        if existing is not None:
+        if isinstance(existing, Deposited):
             return existing
         item_id = self.draft(plan, journal, collection)
         receipt = self.get(self.edit_iri(item_id), "read the deposit receipt")
@@ -372,3 +378,12 @@ def _chunks(path: Path, label: str, total: int, progress: Progress | None) -> It
             if progress is not None:
                 progress(label, done, total)
             yield chunk
+
+
+SPEC = TargetSpec(
+    name="sword2",
+    summary="SWORD v2 deposit (DSpace 5/6 such as Digital.CSIC); searches through the REST API when rest_url is set",
+    open=Sword2Target,
+    capabilities=Capabilities(keeps_folders=True, rest_item_ids=False),
+    needs=(("sword_url", "https://…/swordv2"),),
+)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from bridge.pid import PLACEHOLDER_PREFIX, is_placeholder
 from bridge.settings import Profile
+from bridge.targets import DEFAULT_TARGET, TARGETS
 from bridge.verify import compare
 from bridge.verify.fetch import Fetched, Fetcher
 from bridge.verify.model import Result, Subject, SubjectKind
@@ -207,7 +208,7 @@ async def check_checksums(ctx: Context, receipt: dict[str, Any], rest_url: str |
     files = [f for f in receipt.get("files") or [] if f.get("name")]
     if not files:
         return _result(handle, "checksums", True, "no files were deposited", None, started, "deposit")
-    if receipt.get("target", "dspace7") == "dspace7" and rest_url and receipt.get("item_id"):
+    if _rest_item_ids(receipt) and rest_url and receipt.get("item_id"):
         found, problem, url = await _rest_checksums(ctx, rest_url.rstrip("/"), receipt["item_id"])
     else:
         found, problem, url = await _download_checksums(ctx, files)
@@ -217,6 +218,12 @@ async def check_checksums(ctx: Context, receipt: dict[str, Any], rest_url: str |
     if problems:
         return _result(handle, "checksums", False, "; ".join(problems), url, started, "deposit")
     return _result(handle, "checksums", True, f"{len(files)} file(s) match the deposited MD5", url, started, "deposit")
+
+
+def _rest_item_ids(receipt: dict[str, Any]) -> bool:
+    """Tell whether the receipt's item id is a DSpace 7 REST UUID (its target declares so)."""
+    spec = TARGETS.get(str(receipt.get("target") or DEFAULT_TARGET))
+    return spec is not None and spec.capabilities.rest_item_ids
 
 
 def _file_problem(deposited: dict[str, Any], remote: tuple[str | None, int | None] | None) -> str | None:

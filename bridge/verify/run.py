@@ -71,11 +71,13 @@ def verify(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
     """Verify the named (or default) profile's PIDs, starting the embedded sandbox when none is configured."""
-    from bridge.embedded import resolve_target
+    from bridge.embedded import resolve_repository
 
     ensure_home(settings)
-    with resolve_target(settings, profile) as target, Ledger(settings.ledger_path) as ledger:
-        return verify_profile(target.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport)
+    with resolve_repository(settings, profile) as repository, Ledger(settings.ledger_path) as ledger:
+        return verify_profile(
+            repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport
+        )
 
 
 def verify_profile(
