@@ -13,7 +13,7 @@ from sickle import Sickle
 from sickle.iterator import OAIResponseIterator
 
 from bridge.sandbox import oai
-from bridge.sandbox.oai_tokens import Selection, Token
+from bridge.sandbox.oai.tokens import Selection, Token
 from bridge.sandbox.store import metadata_value
 
 NS = {

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from bridge.sandbox.swordpkg import Upload, unpack_zip
-from bridge.sandbox.swordxml import SwordError
+from bridge.sandbox.sword.documents import SwordError
+from bridge.sandbox.sword.package import Spool, unpack_zip
 
 
 @pytest.fixture(scope="module")
@@ -314,12 +314,12 @@ def test_zip_bombs_and_too_many_entries_are_refused(sandbox, tmp_path):
     bomb = tmp_path / "bomb.zip"
     bomb.write_bytes(make_zip({"zeros.bin": b"\x00" * 2_000_000}))
     with pytest.raises(SwordError) as caught:
-        unpack_zip(sandbox.store, Upload(path=bomb), limit=1_000_000)
+        unpack_zip(sandbox.store, Spool(path=bomb), limit=1_000_000)
     assert caught.value.status == 413
     many = tmp_path / "many.zip"
     many.write_bytes(make_zip({f"f{n}.txt": b"x" for n in range(5)}))
     with pytest.raises(SwordError) as caught:
-        unpack_zip(sandbox.store, Upload(path=many), limit=1_000_000, max_entries=4)
+        unpack_zip(sandbox.store, Spool(path=many), limit=1_000_000, max_entries=4)
     assert caught.value.status == 400
     assert not [p for p in Path(sandbox.store.assetstore).rglob("*") if p.is_file()]
 

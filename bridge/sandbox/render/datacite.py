@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from bridge.sandbox import crosswalk_vocab as vocab
-from bridge.sandbox.crosswalk_util import (
+from bridge.sandbox.render import vocab
+from bridge.sandbox.render.common import (
     XML_LANG,
     XSI,
     Fields,

@@ -25,19 +25,7 @@ import bridge.sandbox.pid  # noqa: F401  (registers the `hdlprefix` path convert
 from bridge.sandbox.app import Sandbox
 from bridge.sandbox.httputil import basic_auth_user
 from bridge.sandbox.store import metadata_value, now
-from bridge.sandbox.swordpkg import (
-    MAX_ENTRY_BYTES,
-    Upload,
-    check_md5,
-    header_param,
-    header_value,
-    safe_name,
-    spool_body,
-    spool_multipart,
-    store_binary,
-    unpack_zip,
-)
-from bridge.sandbox.swordxml import (
+from bridge.sandbox.sword.documents import (
     ACCEPT_PACKAGING,
     AUTH_REQUIRED,
     BINARY,
@@ -58,6 +46,18 @@ from bridge.sandbox.swordxml import (
     rdf_statement,
     receipt,
     service_document,
+)
+from bridge.sandbox.sword.package import (
+    MAX_ENTRY_BYTES,
+    Spool,
+    check_md5,
+    header_param,
+    header_value,
+    safe_name,
+    spool_body,
+    spool_multipart,
+    store_binary,
+    unpack_zip,
 )
 
 ATOM_ENTRY = "application/atom+xml;type=entry"
@@ -154,7 +154,7 @@ class SwordServer:
                 raise SwordError(413, MAX_UPLOAD_SIZE_EXCEEDED, "the Atom entry is too large")
         return bytes(body)
 
-    async def read_deposit(self, request: Request) -> tuple[list[tuple[str, str]] | None, Upload | None]:
+    async def read_deposit(self, request: Request) -> tuple[list[tuple[str, str]] | None, Spool | None]:
         """Return the metadata pairs of an Atom entry and/or the spooled package of a request (either may be None)."""
         ctype = request.headers.get("content-type", "")
         kind = header_value(ctype)
@@ -177,7 +177,7 @@ class SwordServer:
                    if k in request.headers}  # fmt: skip
         return None, await spool_body(request.stream(), self.spool, self.limit, headers)
 
-    async def unpack(self, upload: Upload) -> list[dict[str, Any]]:
+    async def unpack(self, upload: Spool) -> list[dict[str, Any]]:
         """Check and unpack a spooled package into the assetstore (off the event loop); always drop the spool."""
         try:
             packaging = upload.headers.get("packaging", BINARY).strip()
@@ -265,7 +265,7 @@ class SwordServer:
         status = 201 if pairs is not None and upload is not None else 200
         return self.receipt_response(item, status, TREATMENT_PACKAGE if upload else TREATMENT_ENTRY, derived)
 
-    async def add_content(self, item: dict[str, Any], upload: Upload) -> list[dict[str, Any]]:
+    async def add_content(self, item: dict[str, Any], upload: Spool) -> list[dict[str, Any]]:
         if item["in_archive"] or item["withdrawn"]:
             upload.discard()
             raise SwordError(405, METHOD_NOT_ALLOWED, "files cannot be added to an archived or withdrawn item")

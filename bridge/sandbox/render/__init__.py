@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from bridge.sandbox.crosswalk_datacite import (
+from bridge.sandbox.render.common import XSI, Fields, clean, doi_of, lang_of, load_original_files, original_files
+from bridge.sandbox.render.datacite import (
     DATACENTRE_SYMBOL,
     DATACITE_NS,
     DATACITE_SCHEMA,
@@ -21,7 +22,6 @@ from bridge.sandbox.crosswalk_datacite import (
     item_to_datacite,
     item_to_oai_datacite,
 )
-from bridge.sandbox.crosswalk_util import XSI, Fields, clean, doi_of, lang_of, load_original_files, original_files
 
 if TYPE_CHECKING:
     from bridge.sandbox.app import Sandbox

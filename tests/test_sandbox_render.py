@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from bridge.sandbox.app import SandboxConfig, create_sandbox
-from bridge.sandbox.crosswalk import (
+from bridge.sandbox.render import (
     datacite_xml_bytes,
     item_to_datacite,
     item_to_dim,

@@ -25,7 +25,7 @@ from typing import Any
 from python_multipart.multipart import MultipartParser
 
 from bridge.sandbox.store import Store
-from bridge.sandbox.swordxml import (
+from bridge.sandbox.sword.documents import (
     ERROR_BAD_REQUEST,
     ERROR_CHECKSUM_MISMATCH,
     ERROR_CONTENT,
@@ -52,7 +52,7 @@ EXTRA_TYPES = {
 
 
 @dataclass
-class Upload:
+class Spool:
     """A request body, or a multipart's media part, spooled to disk with its size and MD5."""
 
     path: Path
@@ -106,7 +106,7 @@ def guess_mime(name: str, declared: str | None = None) -> str:
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def check_md5(upload: Upload, declared: str | None) -> None:
+def check_md5(upload: Spool, declared: str | None) -> None:
     """Raise 412 ErrorChecksumMismatch when a Content-MD5 (hex as SWORD, or base64 as RFC 1864) differs."""
     if not declared:
         return
@@ -122,12 +122,12 @@ def check_md5(upload: Upload, declared: str | None) -> None:
         )
 
 
-def new_spool(directory: Path) -> Upload:
+def new_spool(directory: Path) -> Spool:
     directory.mkdir(parents=True, exist_ok=True)
-    return Upload(path=directory / f"upload-{secrets.token_hex(12)}")
+    return Spool(path=directory / f"upload-{secrets.token_hex(12)}")
 
 
-async def spool_body(chunks: AsyncIterator[bytes], directory: Path, limit: int, headers: dict[str, str]) -> Upload:
+async def spool_body(chunks: AsyncIterator[bytes], directory: Path, limit: int, headers: dict[str, str]) -> Spool:
     """Stream a request body into a spool file, counting bytes and the MD5; 413 past `limit`."""
     upload = new_spool(directory)
     upload.headers = headers
@@ -153,7 +153,7 @@ class _Parts:
     def __init__(self, directory: Path, limit: int) -> None:
         self.directory, self.limit = directory, limit
         self.entry: bytes | None = None
-        self.media: Upload | None = None
+        self.media: Spool | None = None
         self.headers: dict[str, str] = {}
         self.field = self.value = b""
         self.buffer = bytearray()
@@ -218,7 +218,7 @@ class _Parts:
 
 async def spool_multipart(
     chunks: AsyncIterator[bytes], boundary: str, directory: Path, limit: int
-) -> tuple[bytes, Upload]:
+) -> tuple[bytes, Spool]:
     """Split an Atom multipart/related deposit (SWORD 2.0 §6.3.2) into the entry and the spooled media part."""
     parts = _Parts(directory, limit)
     callbacks = {name: getattr(parts, name) for name in dir(_Parts) if name.startswith("on_")}
@@ -275,7 +275,7 @@ def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def unpack_zip(store: Store, upload: Upload, limit: int, max_entries: int = MAX_ZIP_ENTRIES) -> list[dict[str, Any]]:
+def unpack_zip(store: Store, upload: Spool, limit: int, max_entries: int = MAX_ZIP_ENTRIES) -> list[dict[str, Any]]:
     """Unpack a SimpleZip into the assetstore; return [{name, storage, size, md5, mime}] or raise SwordError."""
     try:
         archive = zipfile.ZipFile(upload.path)
@@ -313,7 +313,7 @@ def unpack_zip(store: Store, upload: Upload, limit: int, max_entries: int = MAX_
     return stored
 
 
-def store_binary(store: Store, upload: Upload, limit: int) -> list[dict[str, Any]]:
+def store_binary(store: Store, upload: Spool, limit: int) -> list[dict[str, Any]]:
     """Store a Binary package (one file) in the assetstore; return it as unpack_zip does."""
     name = safe_name(upload.filename)
     storage, size, md5 = store.store_file(file_chunks(upload.path), limit=limit)

@@ -23,11 +23,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bridge.sandbox import oai_render as render
 from bridge.sandbox.app import Sandbox
-from bridge.sandbox.crosswalk_util import clean, load_original_files
-from bridge.sandbox.oai_sets import SetIndex
-from bridge.sandbox.oai_tokens import PREFIX_SYNTAX, Selection, Token, datestamp
+from bridge.sandbox.oai import responses as render
+from bridge.sandbox.oai.sets import SetIndex
+from bridge.sandbox.oai.tokens import PREFIX_SYNTAX, Selection, Token, datestamp
+from bridge.sandbox.render.common import clean, load_original_files
 from bridge.sandbox.store import HANDLE_PREFIX
 
 PATHS = ("/server/oai/request", "/dspace-oai/request")

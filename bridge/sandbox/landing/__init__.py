@@ -22,9 +22,9 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainT
 from starlette.routing import BaseRoute, Route
 
 from bridge.sandbox.app import Sandbox
-from bridge.sandbox.crosswalk import datacite_xml_bytes
 from bridge.sandbox.httputil import spring_error
 from bridge.sandbox.pid import normalize_doi  # also registers the `hdlprefix` path convertor
+from bridge.sandbox.render import datacite_xml_bytes
 
 DATACITE_XML = "application/vnd.datacite.datacite+xml"
 LINKSET = "application/linkset"

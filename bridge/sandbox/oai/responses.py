@@ -9,9 +9,9 @@ from typing import Any
 
 from lxml import etree
 
-from bridge.sandbox import crosswalk
-from bridge.sandbox.crosswalk_util import XSI, clean
-from bridge.sandbox.oai_tokens import datestamp
+from bridge.sandbox import render as formats
+from bridge.sandbox.oai.tokens import datestamp
+from bridge.sandbox.render.common import XSI, clean
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -38,23 +38,23 @@ FORMATS: dict[str, MetadataFormat] = {
     for f in (
         MetadataFormat(
             "oai_dc",
-            crosswalk.OAI_DC_SCHEMA,
-            crosswalk.OAI_DC_NS,
-            lambda item, sandbox, files: crosswalk.item_to_oai_dc(item, sandbox, files=files),
+            formats.OAI_DC_SCHEMA,
+            formats.OAI_DC_NS,
+            lambda item, sandbox, files: formats.item_to_oai_dc(item, sandbox, files=files),
             True,
         ),
         MetadataFormat(
             "oai_datacite",
-            crosswalk.OAI_DATACITE_SCHEMA,
-            crosswalk.OAI_DATACITE_NS,
-            lambda item, sandbox, files: crosswalk.item_to_oai_datacite(item, sandbox, files=files),
+            formats.OAI_DATACITE_SCHEMA,
+            formats.OAI_DATACITE_NS,
+            lambda item, sandbox, files: formats.item_to_oai_datacite(item, sandbox, files=files),
             True,
         ),
         MetadataFormat(
             "dim",
-            crosswalk.DIM_SCHEMA,
-            crosswalk.DIM_NS,
-            lambda item, sandbox, files: crosswalk.item_to_dim(item, sandbox),
+            formats.DIM_SCHEMA,
+            formats.DIM_NS,
+            lambda item, sandbox, files: formats.item_to_dim(item, sandbox),
             False,
         ),
     )
