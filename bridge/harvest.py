@@ -1,376 +1,136 @@
-"""Incremental, resumable OAI-PMH harvesting into the ledger.
+"""Harvesting as a library call: ``harvest(settings, options) -> HarvestSummary``, like publish() and verify().
 
-One run harvests one (endpoint, metadataPrefix, set) scope. It starts with Identify (granularity,
-earliest datestamp), splits [from, until] into date windows, and follows each window's
-resumptionToken chain strictly in order; windows may run in parallel. After every page, the page's
-records and the window's token are committed in one transaction, so a killed harvest resumes from the
-last token. The next incremental run's ``from`` is the responseDate of the first request of the last
-complete run: nothing is missed, and the overlap is de-duplicated by identifier.
+The harvester itself (windows, resumption tokens, per-page commits) is ``bridge.oai.harvester``; this module
+chooses the endpoint (``--endpoint``, else the profile's oai_url, else the embedded sandbox), harvests every
+(prefix, set) scope and says what happened. ``harvested_records`` is what ``bridge records`` exports.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from bridge.errors import BadResumptionToken, BridgeError, NoRecordsMatch, RepositoryError, UsageError
-from bridge.ledger import Ledger, compress, utcnow
-from bridge.oai.client import Identity, OAIClient
-from bridge.oai.parse import NS, record_is_lossy
-from bridge.oai.records import HarvestedRecord, parse_record
+from bridge.errors import BridgeError, UsageError
+from bridge.ledger import Ledger, StoredRecord
+from bridge.oai.client import OAIClient
+from bridge.oai.harvester import Harvester, Progress, Scope, Stats, WindowSize, parse_date, windows
+from bridge.settings import Settings, ensure_home
 
-WindowSize = Literal["month", "week", "day", "none"]
-MAX_EMPTY_PAGES = 10
-MAX_WINDOW_REDOS = 3
-
-
-@dataclass
-class Scope:
-    endpoint: str
-    prefix: str
-    set_spec: str = ""  # "" = the whole repository
+__all__ = [
+    "HarvestSummary",
+    "Harvester",
+    "Options",
+    "Scope",
+    "Stats",
+    "harvest",
+    "harvested_records",
+    "parse_date",
+    "windows",
+]
 
 
 @dataclass
-class Stats:
-    """What one scope's harvest did."""
+class Options:
+    """How to harvest; the CLI options of `bridge harvest`."""
 
-    endpoint: str
-    prefix: str
-    set_spec: str
-    run_id: int = 0
-    resumed: bool = False
+    prefixes: Sequence[str] = ("oai_dc",)
+    sets: Sequence[str] = ("",)  # "" = the whole repository
     from_date: str | None = None
     until_date: str | None = None
-    windows: int = 0
-    pages: int = 0
-    records: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    lossy: int = 0
-    complete_list_size: int | None = None
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    full: bool = False
+    window_size: WindowSize = "month"
+    parallel: int = 1
+
+
+@dataclass
+class HarvestSummary:
+    """What one harvest did: the endpoint, each scope's stats, and whether it was the embedded sandbox."""
+
+    endpoint: str
+    scopes: list[Stats]
+    embedded: bool = False
 
     @property
     def complete(self) -> bool:
-        return not self.errors
+        return all(s.complete for s in self.scopes)
 
     def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items()}
-        data["complete"] = self.complete
-        data["records_per_second"] = round(self.records / self.seconds, 1) if self.seconds else None
-        return data
+        """Return the documented JSON shape of `bridge harvest --json`."""
+        return {"endpoint": self.endpoint, "scopes": [s.as_dict() for s in self.scopes], "complete": self.complete}
 
-
-Progress = Callable[[Stats], None]
-
-
-def parse_date(value: str, *, end: bool = False) -> dt.datetime:
-    """Parse an OAI date (day or seconds granularity) as UTC; a day `until` means the end of that day."""
-    value = value.strip()
-    try:
-        if len(value) == 10:
-            day = dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
-            return day + dt.timedelta(days=1, seconds=-1) if end else day
-        return dt.datetime.strptime(value.replace("Z", ""), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise UsageError(f"bad date {value!r}", hint="use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)") from None
-
-
-def windows(
-    start: dt.datetime, end: dt.datetime | None, size: WindowSize, step: dt.timedelta
-) -> list[tuple[dt.datetime, dt.datetime | None]]:
-    """Split [start, end] into windows aligned on month/week/day starts; the last stays open when end is None."""
-    if size == "none":
-        return [(start, end)]
-    bounds: list[dt.datetime] = [start]
-    cursor = start
-    limit = end or dt.datetime.now(dt.UTC)
-    while True:
-        nxt = _next_boundary(cursor, size)
-        if nxt > limit:
-            break
-        bounds.append(nxt)
-        cursor = nxt
-    out: list[tuple[dt.datetime, dt.datetime | None]] = []
-    for i, lo in enumerate(bounds):
-        hi = bounds[i + 1] - step if i + 1 < len(bounds) else end
-        out.append((lo, hi))
-    return out
-
-
-def _next_boundary(when: dt.datetime, size: WindowSize) -> dt.datetime:
-    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
-    if size == "day":
-        return day + dt.timedelta(days=1)
-    if size == "week":
-        return day + dt.timedelta(days=7 - day.weekday())
-    month = day.replace(day=1)
-    return month.replace(year=month.year + 1, month=1) if month.month == 12 else month.replace(month=month.month + 1)
-
-
-class Harvester:
-    """Harvest scopes of one endpoint into the ledger."""
-
-    def __init__(self, client: OAIClient, ledger: Ledger, *, progress: Progress | None = None) -> None:
-        self.client = client
-        self.ledger = ledger
-        self.progress = progress
-        self.lock = threading.Lock()
-        self._identity: Identity | None = None
-
-    @property
-    def identity(self) -> Identity:
-        if self._identity is None:
-            self._identity = self.client.identify()
-        return self._identity
-
-    def run(
-        self,
-        scope: Scope,
-        *,
-        from_date: str | None = None,
-        until_date: str | None = None,
-        full: bool = False,
-        window_size: WindowSize = "month",
-        parallel: int = 1,
-    ) -> Stats:
-        """Harvest one scope, resuming an interrupted run of the same scope when there is one."""
-        started = time.monotonic()
-        stats = Stats(scope.endpoint, scope.prefix, scope.set_spec)
-        run = None if (full or from_date or until_date) else self._unfinished_run(scope)
-        if run is None:
-            run = self._new_run(scope, from_date, until_date, full, window_size)
-        else:
-            stats.resumed = True
-        stats.run_id, stats.from_date, stats.until_date = run["id"], run["from_date"], run["until_date"]
-        todo = self.ledger.query(
-            "SELECT * FROM harvest_window WHERE run_id = ? AND status != 'done' ORDER BY window_from", (run["id"],)
-        )
-        stats.windows = len(self.ledger.query("SELECT 1 FROM harvest_window WHERE run_id = ?", (run["id"],)))
-        if parallel > 1 and len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="harvest") as pool:
-                list(pool.map(lambda w: self._window(scope, run["id"], w, stats), todo))
-        else:
-            for window in todo:
-                self._window(scope, run["id"], window, stats)
-        stats.seconds = time.monotonic() - started
-        status = "complete" if stats.complete else "running"
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE harvest_run SET status = ?, finished = ?, stats = ? WHERE id = ?",
-                (status, utcnow() if stats.complete else None, json.dumps(stats.as_dict()), run["id"]),
-            )
-        return stats
-
-    # -- runs and windows --------------------------------------------------------------------------------
-    def _unfinished_run(self, scope: Scope) -> dict[str, Any] | None:
-        return self.ledger.one(
-            "SELECT * FROM harvest_run WHERE endpoint = ? AND prefix = ? AND set_spec = ? AND status = 'running' "
-            "ORDER BY id DESC LIMIT 1",
-            (scope.endpoint, scope.prefix, scope.set_spec),
+    def error(self) -> BridgeError | None:
+        """Return the error an incomplete harvest ends with (the first errors of each failed scope), or None."""
+        failed = [s for s in self.scopes if not s.complete]
+        if not failed:
+            return None
+        errors = "; ".join(e for s in failed for e in s.errors[:3])
+        return BridgeError(
+            f"harvest incomplete: {errors}", hint="run the same command again: it resumes from the last page"
         )
 
-    def _new_run(
-        self, scope: Scope, from_date: str | None, until_date: str | None, full: bool, size: WindowSize
-    ) -> dict[str, Any]:
-        # Identify is the first request of the run: its responseDate is the next incremental run's `from`.
-        ident = self._identity = self.client.identify()
-        response_date = ident.response_date or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if from_date is None and not full:
-            last = self.ledger.one(
-                "SELECT response_date FROM harvest_run WHERE endpoint = ? AND prefix = ? AND set_spec = ? "
-                "AND status = 'complete' ORDER BY id DESC LIMIT 1",
-                (scope.endpoint, scope.prefix, scope.set_spec),
-            )
-            from_date = last["response_date"] if last else None
-        lo = (
-            parse_date(from_date)
-            if from_date
-            else (parse_date(ident.earliest_datestamp) if ident.earliest_datestamp else None)
-        )
-        hi = parse_date(until_date, end=True) if until_date else None
-        if lo is not None and hi is not None and lo > hi:
-            raise UsageError(f"--from {from_date} is after --until {until_date}")
-        step = dt.timedelta(seconds=1) if ident.seconds else dt.timedelta(days=1)
-        spans = windows(lo, hi, size, step) if lo is not None else [(None, hi)]
-        now = utcnow()
-        with self.ledger.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO harvest_run (endpoint, prefix, set_spec, from_date, until_date, response_date, status, "
-                "started) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                (scope.endpoint, scope.prefix, scope.set_spec, from_date, until_date, response_date, now),
-            )
-            run_id = cur.lastrowid
-            for lo_w, hi_w in spans:
-                db.execute(
-                    "INSERT INTO harvest_window (run_id, window_from, window_until, status, updated) "
-                    "VALUES (?, ?, ?, 'todo', ?)",
-                    (run_id, ident.format_date(lo_w) if lo_w else "", ident.format_date(hi_w) if hi_w else "", now),
+
+def harvest(
+    settings: Settings,
+    options: Options | None = None,
+    *,
+    profile: str | None = None,
+    endpoint: str | None = None,
+    progress: Progress | None = None,
+    on_endpoint: Callable[[str, bool], None] | None = None,
+) -> HarvestSummary:
+    """Harvest every (prefix, set) scope of `endpoint`, else of the profile's oai_url, else of the embedded sandbox.
+
+    An explicit `endpoint` reads no profile and never starts (or creates) the embedded sandbox. `on_endpoint`
+    is told the URL, and whether it is the embedded sandbox's, before the first request.
+    """
+    options = options or Options()
+    if profile and endpoint:
+        raise UsageError("give --profile or --endpoint, not both")
+    ensure_home(settings)
+    if endpoint:
+        return _harvest_endpoint(settings, endpoint, False, options, progress, on_endpoint)
+    from bridge.embedded import resolve_repository
+
+    with resolve_repository(settings, profile) as repository:
+        url = repository.profile.oai_url
+        if not url:
+            raise UsageError(f"profile {repository.profile.name!r} has no oai_url", hint="add oai_url to bridge.toml")
+        return _harvest_endpoint(settings, url, repository.embedded, options, progress, on_endpoint)
+
+
+def _harvest_endpoint(
+    settings: Settings,
+    url: str,
+    embedded: bool,
+    options: Options,
+    progress: Progress | None,
+    on_endpoint: Callable[[str, bool], None] | None,
+) -> HarvestSummary:
+    if on_endpoint is not None:
+        on_endpoint(url, embedded)
+    summary = HarvestSummary(url, [], embedded)
+    with OAIClient(url) as client, Ledger(settings.ledger_path) as ledger:
+        harvester = Harvester(client, ledger, progress=progress)
+        for prefix in options.prefixes or ("oai_dc",):
+            for set_spec in options.sets or ("",):
+                stats = harvester.run(
+                    Scope(url, prefix, set_spec),
+                    from_date=options.from_date,
+                    until_date=options.until_date,
+                    full=options.full,
+                    window_size=options.window_size,
+                    parallel=options.parallel,
                 )
-        run = self.ledger.one("SELECT * FROM harvest_run WHERE id = ?", (run_id,))
-        assert run is not None
-        return run
+                summary.scopes.append(stats)
+    return summary
 
-    def _window(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
-        redo = 0
-        while True:
-            try:
-                self._follow(scope, run_id, window, stats)
-                return
-            except BadResumptionToken as exc:
-                redo += 1
-                if redo > MAX_WINDOW_REDOS:
-                    self._fail(run_id, window, stats, f"{exc.message} (window redone {MAX_WINDOW_REDOS} times)")
-                    return
-                # The token expired: only this window is harvested again, from its start.
-                window = {**window, "token": None}
-            except BridgeError as exc:
-                self._fail(run_id, window, stats, exc.message)
-                return
 
-    def _fail(self, run_id: int, window: dict[str, Any], stats: Stats, message: str) -> None:
-        span = f"{window['window_from'] or 'start'}..{window['window_until'] or 'now'}"
-        with self.lock:
-            stats.errors.append(f"window {span}: {message}")
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE harvest_window SET status = 'failed', updated = ? WHERE run_id = ? AND window_from = ?",
-                (utcnow(), run_id, window["window_from"]),
-            )
-
-    def _follow(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
-        """Follow one window's token chain, committing each page with its token."""
-        token: str | None = window.get("token")
-        seen: set[str] = set()
-        empty_pages = 0
-        while True:
-            if token:
-                params: dict[str, str] = {"verb": "ListRecords", "resumptionToken": token}
-            else:
-                params = {"verb": "ListRecords", "metadataPrefix": scope.prefix}
-                if window["window_from"]:
-                    params["from"] = window["window_from"]
-                if window["window_until"]:
-                    params["until"] = window["window_until"]
-                if scope.set_spec:
-                    params["set"] = scope.set_spec
-            try:
-                page = self.client.harvest(**params)
-            except NoRecordsMatch:
-                self._commit(scope, run_id, window, [], None, None, stats, done=True)
-                return
-            elements = page.xml.findall("oai:ListRecords/oai:record", NS)
-            records = []
-            for i, el in enumerate(elements):
-                nxt = elements[i + 1].sourceline if i + 1 < len(elements) else None
-                try:
-                    records.append(parse_record(el, scope.prefix, lossy=record_is_lossy(page.parsed, el, nxt)))
-                except ValueError:
-                    with self.lock:
-                        stats.errors.append(f"a record without a header on a page of {scope.endpoint}")
-            rt = page.resumption_token()
-            next_token = rt.token if rt and rt.token else None
-            size = (
-                int(rt.complete_list_size) if rt and rt.complete_list_size and rt.complete_list_size.isdigit() else None
-            )
-            empty_pages = empty_pages + 1 if not records and next_token else 0
-            if empty_pages > MAX_EMPTY_PAGES:
-                raise RepositoryError(f"{MAX_EMPTY_PAGES} empty pages in a row that still carry a resumptionToken")
-            if next_token is not None and next_token in seen:
-                raise RepositoryError(
-                    f"the repository returned resumptionToken {next_token!r} twice: a loop; stopping this window",
-                    hint="report it to the repository; harvest with smaller --windows to limit the damage",
-                )
-            if next_token:
-                seen.add(next_token)
-            self._commit(scope, run_id, window, records, next_token, size, stats, done=next_token is None)
-            if next_token is None:
-                return
-            token = next_token
-
-    def _commit(
-        self,
-        scope: Scope,
-        run_id: int,
-        window: dict[str, Any],
-        records: list[HarvestedRecord],
-        token: str | None,
-        size: int | None,
-        stats: Stats,
-        *,
-        done: bool,
-    ) -> None:
-        """Store a page's records and its token atomically; duplicates keep the newest datestamp."""
-        now = utcnow()
-        new = updated = unchanged = 0
-        with self.ledger.transaction() as db:
-            known = (
-                {
-                    row["identifier"]: row
-                    for row in db.execute(
-                        "SELECT identifier, datestamp, deleted FROM record "
-                        f"WHERE endpoint = ? AND prefix = ? AND identifier IN ({','.join('?' * len(records))})",
-                        (scope.endpoint, scope.prefix, *(r.identifier for r in records)),
-                    )
-                }
-                if records
-                else {}
-            )
-            for rec in records:
-                old = known.get(rec.identifier)
-                if old is not None and old["datestamp"] > rec.datestamp:
-                    unchanged += 1
-                    continue
-                if old is None:
-                    new += 1
-                elif old["datestamp"] == rec.datestamp and bool(old["deleted"]) == rec.deleted:
-                    unchanged += 1
-                else:
-                    updated += 1
-                known[rec.identifier] = {"datestamp": rec.datestamp, "deleted": int(rec.deleted)}  # repeats in a page
-                db.execute(
-                    "INSERT INTO record (endpoint, prefix, identifier, datestamp, sets, deleted, lossy, raw, metadata, "
-                    "harvested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(endpoint, prefix, identifier) DO "
-                    "UPDATE SET datestamp = excluded.datestamp, sets = excluded.sets, deleted = excluded.deleted, "
-                    "lossy = excluded.lossy, raw = excluded.raw, metadata = excluded.metadata, "
-                    "harvested = excluded.harvested",
-                    (
-                        scope.endpoint,
-                        scope.prefix,
-                        rec.identifier,
-                        rec.datestamp,
-                        json.dumps(rec.sets),
-                        int(rec.deleted),
-                        int(rec.lossy),
-                        compress(rec.raw),
-                        json.dumps(rec.metadata) if rec.metadata is not None else None,
-                        now,
-                    ),
-                )
-            db.execute(
-                "UPDATE harvest_window SET status = ?, token = ?, complete_list_size = ?, pages = pages + 1, "
-                "records = records + ?, updated = ? WHERE run_id = ? AND window_from = ?",
-                ("done" if done else "running", token, size, len(records), now, run_id, window["window_from"]),
-            )
-        with self.lock:
-            stats.pages += 1
-            stats.records += len(records)
-            stats.new += new
-            stats.updated += updated
-            stats.unchanged += unchanged
-            stats.deleted += sum(1 for r in records if r.deleted)
-            stats.lossy += sum(1 for r in records if r.lossy)
-            if size is not None:
-                stats.complete_list_size = max(stats.complete_list_size or 0, size)
-        if self.progress is not None:
-            self.progress(stats)
+def harvested_records(
+    settings: Settings, *, endpoint: str | None = None, prefix: str | None = None
+) -> list[StoredRecord]:
+    """Return the harvested records (one per endpoint, prefix and identifier), or none before any harvest."""
+    if not settings.ledger_path.exists():
+        return []
+    with Ledger(settings.ledger_path) as ledger:
+        return ledger.records(endpoint=endpoint, prefix=prefix)

@@ -14,6 +14,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,24 @@ CREATE TABLE IF NOT EXISTS verify_result (
   run_id INTEGER NOT NULL, pid TEXT NOT NULL, check_name TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,
   PRIMARY KEY (run_id, pid, check_name));
 """
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One harvested record as the ledger keeps it (the newest harvest of its endpoint, prefix and identifier)."""
+
+    identifier: str
+    datestamp: str
+    deleted: bool
+    sets: list[str]
+    prefix: str
+    lossy: bool
+    endpoint: str
+    metadata: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record as `bridge records` exports it (keys in this order)."""
+        return asdict(self)
 
 
 def utcnow() -> str:
@@ -168,3 +187,27 @@ class Ledger:
         for row in rows:
             row["detail"] = json.loads(row["detail"] or "{}")
         return rows
+
+    # -- harvested records ------------------------------------------------------------------------------
+    def records(self, *, endpoint: str | None = None, prefix: str | None = None) -> list[StoredRecord]:
+        """Return the harvested records, of one endpoint and/or prefix when given, by endpoint, prefix, identifier."""
+        where, params = [], []
+        for column, value in (("endpoint", endpoint), ("prefix", prefix)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT endpoint, prefix, identifier, datestamp, sets, deleted, lossy, metadata FROM record"
+        sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY endpoint, prefix, identifier"
+        return [
+            StoredRecord(
+                identifier=row["identifier"],
+                datestamp=row["datestamp"],
+                deleted=bool(row["deleted"]),
+                sets=json.loads(row["sets"]),
+                prefix=row["prefix"],
+                lossy=bool(row["lossy"]),
+                endpoint=row["endpoint"],
+                metadata=json.loads(row["metadata"]) if row["metadata"] else None,
+            )
+            for row in self.query(sql, tuple(params))
+        ]

@@ -14,7 +14,7 @@ from bridge.sandbox.store import metadata_value
 runner = CliRunner()
 
 
-def test_harvest_then_export_records(sandbox) -> None:
+def test_harvest_then_export_records(sandbox, bridge_home) -> None:
     coll = sandbox.store.collections()[0]["uuid"]
     items = [sandbox.store.create_item(coll, {"dc.title": [metadata_value(f"CLI item {i}")]}) for i in range(3)]
     sandbox.store.update_item(items[2]["uuid"], withdrawn=True)
@@ -30,6 +30,8 @@ def test_harvest_then_export_records(sandbox) -> None:
 
     again = runner.invoke(app, ["harvest", "--endpoint", url, "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["scopes"][0]["new"] == 0
+    # --endpoint never starts (or creates) the embedded sandbox: BRIDGE_HOME holds the ledger only.
+    assert sorted(p.name for p in bridge_home.iterdir()) == ["ledger.sqlite"]
 
     export = runner.invoke(app, ["records", "--endpoint", url, "--prefix", "oai_dc"])
     assert export.exit_code == 0, export.output

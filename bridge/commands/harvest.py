@@ -57,51 +57,34 @@ def harvest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably."""
-    from bridge.embedded import resolve_repository
-    from bridge.errors import UsageError
-    from bridge.harvest import Harvester, Scope
-    from bridge.ledger import Ledger
-    from bridge.oai.client import OAIClient
-    from bridge.settings import ensure_home, load_settings
+    from bridge.harvest import Options, harvest
+    from bridge.settings import load_settings
+
+    def announce(url: str, embedded: bool) -> None:
+        if embedded and not as_json:
+            err_console.print(f"no profile configured: harvesting the embedded sandbox at {url}")
 
     def work() -> None:
-        if profile and endpoint:
-            raise UsageError("give --profile or --endpoint, not both")
-        settings = load_settings()
-        ensure_home(settings)
-        summaries: list[dict[str, Any]] = []
-        with resolve_repository(settings, None if endpoint else profile) as target:
-            url = endpoint or target.profile.oai_url
-            if not url:
-                raise UsageError(f"profile {target.profile.name!r} has no oai_url", hint="add oai_url to bridge.toml")
-            if target.embedded and not endpoint and not as_json:
-                err_console.print(f"no profile configured: harvesting the embedded sandbox at {url}")
-            progress = _progress(err_console) if sys.stderr.isatty() and not as_json else None
-            with OAIClient(url) as client, Ledger(settings.ledger_path) as ledger:
-                harvester = Harvester(client, ledger, progress=progress)
-                for prefix in prefixes or ["oai_dc"]:
-                    for set_spec in sets or [""]:
-                        stats = harvester.run(
-                            Scope(url, prefix, set_spec),
-                            from_date=from_date,
-                            until_date=until_date,
-                            full=full,
-                            window_size=window.value,
-                            parallel=parallel,  # type: ignore[arg-type]
-                        )
-                        summaries.append(stats.as_dict())
-        failed = [s for s in summaries if not s["complete"]]
+        options = Options(
+            prefixes=prefixes or ["oai_dc"],
+            sets=sets or [""],
+            from_date=from_date,
+            until_date=until_date,
+            full=full,
+            window_size=window.value,  # type: ignore[arg-type]
+            parallel=parallel,
+        )
+        progress = _progress(err_console) if sys.stderr.isatty() and not as_json else None
+        summary = harvest(
+            load_settings(), options, profile=profile, endpoint=endpoint, progress=progress, on_endpoint=announce
+        )
         if as_json:
-            emit_json({"endpoint": url, "scopes": summaries, "complete": not failed})
+            emit_json(summary.as_dict())
         else:
-            _print_summary(out_console, summaries)
-        if failed:
-            errors = "; ".join(e for s in failed for e in s["errors"][:3])
-            from bridge.errors import BridgeError
-
-            raise BridgeError(
-                f"harvest incomplete: {errors}", hint="run the same command again: it resumes from the last page"
-            )
+            _print_summary(out_console, [s.as_dict() for s in summary.scopes])
+        error = summary.error()
+        if error is not None:
+            raise error
 
     run(work)
 
@@ -146,27 +129,12 @@ def records(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
 ) -> None:
     """List or export harvested records, one per identifier and prefix."""
-    from bridge.ledger import Ledger
+    from bridge.harvest import harvested_records
     from bridge.settings import load_settings
 
     def work() -> None:
-        settings = load_settings()
-        sql = "SELECT endpoint, prefix, identifier, datestamp, sets, deleted, lossy, metadata FROM record"
-        where, params = [], []
-        if endpoint:
-            where.append("endpoint = ?")
-            params.append(endpoint)
-        if prefix:
-            where.append("prefix = ?")
-            params.append(prefix)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY endpoint, prefix, identifier"
-        if not settings.ledger_path.exists():
-            rows: list[dict[str, Any]] = []
-        else:
-            with Ledger(settings.ledger_path) as ledger:
-                rows = [_record_row(r) for r in ledger.query(sql, tuple(params))]
+        found = harvested_records(load_settings(), endpoint=endpoint, prefix=prefix)
+        rows = [r.as_dict() for r in found]
         text = _render(rows, fmt)
         if output is None:
             sys.stdout.write(text)
@@ -174,19 +142,6 @@ def records(
             write_atomic(output, text, what="the records", hint="choose another --output path")
 
     run(work)
-
-
-def _record_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "identifier": row["identifier"],
-        "datestamp": row["datestamp"],
-        "deleted": bool(row["deleted"]),
-        "sets": json.loads(row["sets"]),
-        "prefix": row["prefix"],
-        "lossy": bool(row["lossy"]),
-        "endpoint": row["endpoint"],
-        "metadata": json.loads(row["metadata"]) if row["metadata"] else None,
-    }
 
 
 def _render(rows: list[dict[str, Any]], fmt: RecordFormat) -> str:
