@@ -20,6 +20,7 @@ class Validated:
     mapping: Mapping
     record: dict[str, Any]
     allowed_findings: list[Any] = field(default_factory=list)  # privacy findings covered by an exception
+    pseudonyms: dict[str, int] = field(default_factory=dict)  # addresses/MACs written by bridge anonymise, by kind
 
     def report(self) -> dict[str, Any]:
         """Return the machine-readable summary printed by `bridge validate --json`."""
@@ -40,6 +41,7 @@ class Validated:
                     {"kind": f.kind, "file": f.file, "line": f.line, "value": f.masked} for f in self.allowed_findings
                 ],
                 "exception_reason": md.privacy_exception.reason if md.privacy_exception else None,
+                "pseudonyms": self.pseudonyms,
             },
             "datacite": self.record,
         }
@@ -47,7 +49,7 @@ class Validated:
 
 def validate_artifact(root: Path, settings: Settings, *, progress: Progress | None = None) -> Validated:
     """Run every offline check; raise MetadataError listing each problem with file, field and line."""
-    from bridge.artifact.privacy import check_privacy
+    from bridge.privacy.gate import check_artifact
 
     artifact = load_artifact(root, progress=progress)
     md = artifact.metadata
@@ -58,8 +60,9 @@ def validate_artifact(root: Path, settings: Settings, *, progress: Progress | No
             [Problem(p.message, file=artifact.provenance.get("kind"), field=p.field or "kind") for p in exc.problems],
             hint="run 'bridge mappings' to list the kinds",
         ) from None
-    allowed = []
+    allowed, pseudonyms = [], {}
     if mapping.privacy_gate:
-        allowed = check_privacy(root, artifact.files, md.privacy_exception)
+        gate = check_artifact(artifact)
+        allowed, pseudonyms = gate.allowed, dict(gate.pseudonyms)
     record = build_record(artifact, mapping)  # raises MetadataError if the record fails the DataCite schema
-    return Validated(artifact=artifact, mapping=mapping, record=record, allowed_findings=allowed)
+    return Validated(artifact=artifact, mapping=mapping, record=record, allowed_findings=allowed, pseudonyms=pseudonyms)

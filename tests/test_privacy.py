@@ -13,16 +13,11 @@ import numpy as np
 import pytest
 
 from bridge.artifact.files import scan_files
-from bridge.artifact.model import PrivacyException
-from bridge.artifact.privacy import (
-    BLOCK,
-    Finding,
-    apply_exception,
-    check_privacy,
-    mask,
-    scan_privacy,
-)
+from bridge.artifact.model import Artifact, Creator, FileInfo, Metadata, PrivacyException
 from bridge.errors import MetadataError
+from bridge.privacy.gate import Finding, GateResult, apply_exception, check_artifact, scan_privacy
+from bridge.privacy.patterns import mask
+from bridge.privacy.textio import BLOCK
 
 LOG = """\
 2024-05-01T12:00:00Z sshd[812]: Accepted publickey for alice from 192.168.1.23 port 51022
@@ -44,6 +39,17 @@ def _scan(folder: Path, files: dict[str, str | bytes]) -> list[Finding]:
     return scan_privacy(folder, scan_files(folder))
 
 
+def check_privacy(
+    root: Path, files: list[FileInfo], exception: PrivacyException | None, *, limit: int = 50
+) -> list[Finding]:
+    """Run the gate on the files alone (metadata without personal data), returning the allowed findings."""
+    md = Metadata(
+        kind="anonymised-logs", title="Logs", creators=[Creator(name="Doe, Jane")], privacy_exception=exception
+    )
+    result: GateResult = check_artifact(Artifact(root=root, metadata=md, files=files, sources=[]), limit=limit)
+    return result.allowed
+
+
 def _found(findings: list[Finding]) -> list[tuple[str, int, str]]:
     return [(f.kind, f.line, f.value) for f in findings]
 
@@ -51,6 +57,7 @@ def _found(findings: list[Finding]) -> list[tuple[str, int, str]]:
 def test_each_kind_is_found_with_its_line(tmp_path: Path) -> None:
     findings = _scan(tmp_path, {"app.log": LOG})
     assert _found(findings) == [
+        ("user", 1, "alice"),
         ("ipv4", 1, "192.168.1.23"),
         ("email", 2, "jane.doe@csic.es"),
         ("mac", 3, "3c:22:fb:12:ab:cd"),
@@ -140,11 +147,13 @@ def test_compressed_and_archived_logs_are_scanned(tmp_path: Path) -> None:
     }
 
 
-def test_binary_files_are_skipped(tmp_path: Path) -> None:
+def test_text_inside_binary_files_is_found_and_random_bytes_are_clean(tmp_path: Path) -> None:
     np.save(tmp_path / "ips.npy", np.frombuffer(b"10.1.2.3 jdoe@csic.es \n" * 4, dtype=np.uint8))
-    (tmp_path / "blob.bin").write_bytes(b"\x00\x01 10.1.2.3 \x00\xff" * 10)
+    rng = np.random.default_rng(7)
+    (tmp_path / "blob.bin").write_bytes(rng.integers(0, 256, 1 << 20, dtype=np.uint8).tobytes())
     (tmp_path / "ok.log").write_text("nothing here\n")
-    assert scan_privacy(tmp_path, scan_files(tmp_path)) == []
+    found = {(f.file, f.kind, f.value) for f in scan_privacy(tmp_path, scan_files(tmp_path))}
+    assert found == {("ips.npy", "ipv4", "10.1.2.3"), ("ips.npy", "email", "jdoe@csic.es")}
 
 
 def test_line_numbers_survive_blocks_bad_utf8_and_missing_final_newline(tmp_path: Path) -> None:
@@ -163,7 +172,7 @@ def test_utf16_logs_are_decoded(tmp_path: Path) -> None:
 
 def test_masking_never_contains_the_full_value(tmp_path: Path) -> None:
     findings = _scan(tmp_path, {"app.log": LOG})
-    assert len(findings) == 8
+    assert len(findings) == 9
     for finding in findings:
         assert finding.value not in finding.masked
         assert finding.value not in repr(finding)
@@ -243,4 +252,4 @@ def test_damaged_archives_fail_the_gate_and_the_rest_is_still_checked(tmp_path: 
             tmp_path, scan_files(tmp_path), PrivacyException(reason="addresses are fine here", allow=["ipv4"])
         )
     assert [p.file for p in err.value.problems] == ["a.log.gz", "b.zip"]
-    assert all("cannot be read to check for personal data" in p.message for p in err.value.problems)
+    assert all("cannot be checked for personal data" in p.message for p in err.value.problems)

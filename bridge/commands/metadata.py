@@ -61,8 +61,10 @@ def validate(
             extra = f", {f.tensors} tensors, {f.parameters:,} parameters" if f.tensors is not None else ""
             out_console.print(f"    {f.path}  {human_size(f.size)}  {f.media_type}{extra}  md5 {f.md5}", markup=False)
         if result.mapping.privacy_gate:
-            n = len(result.allowed_findings)
+            n, p = len(result.allowed_findings), sum(result.pseudonyms.values())
             note = f"{n} finding(s) allowed by privacy_exception" if n else "clean"
+            if p:
+                note += f"; {p} pseudonymised address(es) written by bridge anonymise"
             out_console.print(f"  privacy gate: {note}")
 
     run(work)

@@ -1,0 +1,1 @@
+"""The privacy gate for anonymised logs and the anonymiser that fixes what it finds."""
