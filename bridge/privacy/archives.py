@@ -55,6 +55,9 @@ class Limits:
         )
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class Budget:
     """Bytes expanded so far from one top-level file."""

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from bridge.artifact.model import Artifact, FileInfo, Metadata, PrivacyException
 from bridge.errors import MetadataError, Problem
-from bridge.privacy.archives import Budget, Limits, Unreadable, walk
+from bridge.privacy.archives import DEFAULT_LIMITS, Budget, Limits, Unreadable, walk
 from bridge.privacy.patterns import Hit, find_all, mask
 from bridge.privacy.textio import SNIFF, blocks, classify, printable_around
 
@@ -121,14 +121,14 @@ def scan_leaf(raw: IO[bytes], path: str) -> Iterator[Finding]:
         line += block.count(b"\n", at)
 
 
-def iter_findings(root: Path, info: FileInfo, limits: Limits = Limits()) -> Iterator[Finding]:
+def iter_findings(root: Path, info: FileInfo, limits: Limits = DEFAULT_LIMITS) -> Iterator[Finding]:
     """Yield the findings in one file of the artefact: its name, then its content and every layer inside."""
     yield from scan_text(info.path, info.path, "name")
     with (root / info.path).open("rb") as raw:
         yield from scan_stream(raw, info.path, limits, seekable=True)
 
 
-def scan_privacy(root: Path, files: list[FileInfo], *, limits: Limits = Limits()) -> list[Finding]:
+def scan_privacy(root: Path, files: list[FileInfo], *, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
     """Return every finding in the files; raise Unreadable for the first part that cannot be checked."""
     return [f for info in files for f in iter_findings(root, info, limits)]
 
@@ -187,7 +187,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_artifact(artifact: Artifact, *, limits: Limits = Limits(), limit: int = PER_FILE_LIMIT) -> GateResult:
+def check_artifact(artifact: Artifact, *, limits: Limits = DEFAULT_LIMITS, limit: int = PER_FILE_LIMIT) -> GateResult:
     """Run the gate over files, names and metadata; raise MetadataError listing what it found, by kind."""
     root, md = artifact.root, artifact.metadata
     trusted = trusted_digests(root)
@@ -226,7 +226,8 @@ def check_artifact(artifact: Artifact, *, limits: Limits = Limits(), limit: int 
             judge(iter_findings(root, info, limits), info.sha256 in trusted, info.path)
         except Unreadable as exc:  # fails the gate; the other files are still checked
             counts["unreadable"] += 1
-            problems.append(Problem(f"cannot be checked for personal data: {exc.reason}", file=exc.path, field="privacy"))
+            message = f"cannot be checked for personal data: {exc.reason}"
+            problems.append(Problem(message, file=exc.path, field="privacy"))
     if problems:
         summary = ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
         raise MetadataError(

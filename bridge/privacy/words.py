@@ -12,11 +12,11 @@ HASHED = re.compile(r"[A-Za-z]{1,8}[-_](?=[a-f]*[0-9])[0-9a-f]{6,64}")
 GENERIC_USERS = frozenset(
     """
     root user username users runner ubuntu jovyan vagrant ec2-user admin administrator guest nobody public
-    default shared anonymous anon redacted removed unknown none null nil invalid test tester demo
-    daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats sshd systemd-network
-    systemd-resolve systemd-timesync systemd-journal messagebus syslog apache nginx httpd www git svn ftp
-    postgres mysql oracle redis mongodb elasticsearch kafka zookeeper hadoop hdfs yarn spark slurm munge
-    centos debian fedora pi alpine docker kube kubernetes jenkins gitlab-runner ansible cloud-user opc
-    ntp chrony polkitd dbus avahi colord gdm lightdm sddm rtkit pulse cups saned usbmux tss tcpdump
-    """.split()
+    default shared anonymous anon redacted removed unknown none null nil invalid test tester demo daemon bin sys
+    sync games man lp mail news uucp proxy www-data backup list irc gnats sshd systemd-network systemd-resolve
+    systemd-timesync systemd-journal messagebus syslog apache nginx httpd www git svn ftp postgres mysql oracle
+    redis mongodb elasticsearch kafka zookeeper hadoop hdfs yarn spark slurm munge centos debian fedora pi
+    alpine docker kube kubernetes jenkins gitlab-runner ansible cloud-user opc ntp chrony polkitd dbus avahi
+    colord gdm lightdm sddm rtkit pulse cups saned usbmux tss tcpdump
+    """.split()  # noqa: SIM905
 ) | {"default user", "all users"}
