@@ -18,9 +18,9 @@ from bridge.oai.harvester import Harvester, Progress, Scope, Stats, WindowSize, 
 from bridge.settings import Settings, ensure_home
 
 __all__ = [
+    "HarvestOptions",
     "HarvestSummary",
     "Harvester",
-    "Options",
     "Scope",
     "Stats",
     "harvest",
@@ -31,7 +31,7 @@ __all__ = [
 
 
 @dataclass
-class Options:
+class HarvestOptions:
     """How to harvest; the CLI options of `bridge harvest`."""
 
     prefixes: Sequence[str] = ("oai_dc",)
@@ -72,7 +72,7 @@ class HarvestSummary:
 
 def harvest(
     settings: Settings,
-    options: Options | None = None,
+    options: HarvestOptions | None = None,
     *,
     profile: str | None = None,
     endpoint: str | None = None,
@@ -84,7 +84,7 @@ def harvest(
     An explicit `endpoint` reads no profile and never starts (or creates) the embedded sandbox. `on_endpoint`
     is told the URL, and whether it is the embedded sandbox's, before the first request.
     """
-    options = options or Options()
+    options = options or HarvestOptions()
     if profile and endpoint:
         raise UsageError("give --profile or --endpoint, not both")
     ensure_home(settings)
@@ -103,7 +103,7 @@ def _harvest_endpoint(
     settings: Settings,
     url: str,
     embedded: bool,
-    options: Options,
+    options: HarvestOptions,
     progress: Progress | None,
     on_endpoint: Callable[[str, bool], None] | None,
 ) -> HarvestSummary:

@@ -21,7 +21,7 @@ from bridge.crosswalk.identifiers import DOI_RESOLVER
 from bridge.errors import BridgeError
 from bridge.fsutil import write_atomic
 from bridge.settings import Profile
-from bridge.targets.model import Deposited, PlannedFile
+from bridge.targets.interface import Deposited, PlannedFile
 
 VOLATILE = ("doi", "url", "alternateIdentifiers")
 REPOSITORY_KEYS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import TransportError, UsageError
-from bridge.harvest import HarvestSummary, Options, Stats, harvest, harvested_records
+from bridge.harvest import HarvestOptions, HarvestSummary, Stats, harvest, harvested_records
 from bridge.ledger import StoredRecord
 from bridge.sandbox.store import metadata_value
 from bridge.settings import load_settings
@@ -25,7 +25,7 @@ def test_harvest_an_endpoint_without_the_embedded_sandbox(sandbox, bridge_home: 
     told: list[tuple[str, bool]] = []
     summary = harvest(
         settings,
-        Options(prefixes=["oai_dc", "oai_datacite"]),
+        HarvestOptions(prefixes=["oai_dc", "oai_datacite"]),
         endpoint=url,
         on_endpoint=lambda u, embedded: told.append((u, embedded)),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridge.ledger import Ledger
-from bridge.verify import CHECK_TABLE, CHECKS, Check, Options, Result, Subject, verify_profile
+from bridge.verify import CHECK_TABLE, CHECKS, Check, Options, Result, VerifySubject, verify_profile
 from bridge.verify.checklist import check
 from bridge.verify.http_checks import Context
 
@@ -20,8 +20,8 @@ def test_standard_checks_in_report_order() -> None:
 
 def test_applies_to_subjects_that_have_what_it_needs() -> None:
     entry = CHECK_TABLE["checksums"]
-    assert entry.applies(Subject("deposit", handle="1/2", receipt={}))
-    assert not entry.applies(Subject("harvested", handle="1/2"))
+    assert entry.applies(VerifySubject("deposit", handle="1/2", receipt={}))
+    assert not entry.applies(VerifySubject("harvested", handle="1/2"))
 
 
 def test_a_registered_function_runs_for_every_subject_it_applies_to(tmp_path: Path) -> None:
@@ -33,10 +33,10 @@ def test_a_registered_function_runs_for_every_subject_it_applies_to(tmp_path: Pa
 
     seen: list[tuple[str, list[str]]] = []
 
-    async def title_case(ctx: Context, subject: Subject, earlier: list[Result]) -> Result | None:
+    async def title_case(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Result | None:
         seen.append((subject.pid, [r.check for r in earlier]))
         ok = ctx.profile.sandbox
-        return Result(subject.pid, "extra", "passed" if ok else "failed", "ran", subject=subject.kind)
+        return Result(subject.pid, "extra", "passed" if ok else "failed", "ran", subject=subject.origin)
 
     extra = Check("extra", title_case, needs=("handle",), phase=3)
     config = SandboxConfig(data_dir=tmp_path / "sandbox")
@@ -60,5 +60,5 @@ def test_a_duplicate_check_id_is_refused() -> None:
     with pytest.raises(ValueError, match="verify check 'handle' is already registered"):
 
         @check("handle")
-        async def again(ctx: Context, subject: Subject, earlier: list[Result]) -> Result | None:
+        async def again(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Result | None:
             return None

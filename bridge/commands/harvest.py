@@ -57,7 +57,7 @@ def harvest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably."""
-    from bridge.harvest import Options, harvest
+    from bridge.harvest import HarvestOptions, harvest
     from bridge.settings import load_settings
 
     def announce(url: str, embedded: bool) -> None:
@@ -65,7 +65,7 @@ def harvest(
             err_console.print(f"no profile configured: harvesting the embedded sandbox at {url}")
 
     def work() -> None:
-        options = Options(
+        options = HarvestOptions(
             prefixes=prefixes or ["oai_dc"],
             sets=sets or [""],
             from_date=from_date,

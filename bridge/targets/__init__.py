@@ -3,9 +3,9 @@
 A target speaks one deposit protocol: ``dspace7`` (the DSpace 7+ REST submission flow) or ``sword2``
 (SWORD v2, how DSpace 5/6 repositories such as Digital.CSIC take deposits). Each is one module that declares
 a ``TargetSpec`` (name, what it needs of a profile, capabilities, how to open it); adding a repository kind
-means adding such a module and one line below. The rooms: ``model`` (plan, item, lookups, the interface),
-``journal`` (ledger records around every write; crash-safe re-runs), ``dspace_rest`` (the DSpace 7 REST
-session both targets use for lookups).
+means adding such a module and one line below. The rooms: ``interface`` (plan, item, lookups, the protocol,
+the table entry), ``journal`` (ledger records around every write; crash-safe re-runs), ``dspace_rest`` (the
+DSpace 7 REST session both targets use for lookups).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from bridge.errors import ConfigError, UsageError
 from bridge.registry import Registry
 from bridge.settings import Profile
 from bridge.targets import dspace7, sword2
-from bridge.targets.journal import Journal, retry_ambiguous
-from bridge.targets.model import (
+from bridge.targets.interface import (
     KEY_PREFIX,
     Capabilities,
     Deposited,
@@ -31,6 +30,7 @@ from bridge.targets.model import (
     TargetSpec,
     bitstream_names,
 )
+from bridge.targets.journal import Journal, retry_ambiguous
 
 TARGETS: Registry[TargetSpec] = Registry("target", key=lambda spec: spec.name)
 TARGETS.add(dspace7.SPEC)

@@ -24,8 +24,8 @@ import httpx
 from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
+from bridge.targets.interface import Capabilities, Deposited, DepositPlan, Lookup, Progress, TargetSpec
 from bridge.targets.journal import Journal, retry_ambiguous
-from bridge.targets.model import Capabilities, Deposited, DepositPlan, Lookup, Progress, TargetSpec
 from bridge.times import parse_time
 
 PAGE_ONE = "traditionalpageone"

@@ -17,7 +17,7 @@ from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_doi
 from bridge.settings import Profile
-from bridge.targets.model import KEY_PREFIX, Deposited, RemoteFile
+from bridge.targets.interface import KEY_PREFIX, Deposited, RemoteFile
 
 CSRF_HEADER = "DSPACE-XSRF-TOKEN"
 PAGE_SIZE = 100

@@ -18,7 +18,7 @@ from typing import Any
 
 from bridge.errors import AmbiguousWrite
 from bridge.ledger import Ledger
-from bridge.targets.model import Deposited
+from bridge.targets.interface import Deposited
 
 
 class Journal:

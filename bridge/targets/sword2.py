@@ -30,8 +30,8 @@ from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_handle
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
+from bridge.targets.interface import Capabilities, Deposited, DepositPlan, Lookup, Progress, RemoteFile, TargetSpec
 from bridge.targets.journal import Journal, retry_ambiguous
-from bridge.targets.model import Capabilities, Deposited, DepositPlan, Lookup, Progress, RemoteFile, TargetSpec
 from bridge.targets.sword2_package import (
     APP,
     ARCHIVED,

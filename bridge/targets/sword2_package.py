@@ -18,7 +18,7 @@ import httpx
 from lxml import etree
 
 from bridge.errors import RepositoryError
-from bridge.targets.model import DepositPlan
+from bridge.targets.interface import DepositPlan
 
 ATOM = "http://www.w3.org/2005/Atom"
 APP = "http://www.w3.org/2007/app"

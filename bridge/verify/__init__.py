@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from bridge.verify.checklist import CHECKS as CHECK_TABLE
 from bridge.verify.checklist import Check, check
-from bridge.verify.model import Report, Result, Subject
+from bridge.verify.model import Report, Result, VerifySubject
 from bridge.verify.run import Options, parse_duration, parse_since, verify, verify_profile
 
 # The standard check ids in report order (the table itself is CHECK_TABLE; see bridge.verify.checklist).
@@ -50,7 +50,7 @@ __all__ = [
     "Options",
     "Report",
     "Result",
-    "Subject",
+    "VerifySubject",
     "check",
     "parse_duration",
     "parse_since",

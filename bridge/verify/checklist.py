@@ -6,7 +6,7 @@ context, the subject and the results of the subject's earlier phases, and return
 it has nothing to say about this subject::
 
     @check("robots", needs=("handle",), subjects=("deposit",))
-    async def robots(ctx: Context, subject: Subject, earlier: list[Result]) -> Result | None: ...
+    async def robots(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Result | None: ...
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from bridge.registry import Registry
 
 if TYPE_CHECKING:
     from bridge.verify.http_checks import Context
-    from bridge.verify.model import Result, Subject, SubjectKind
+    from bridge.verify.model import Origin, Result, VerifySubject
 
 Need = Literal["handle", "doi", "receipt", "landing_url"]
-CheckFn = Callable[["Context", "Subject", "list[Result]"], Awaitable["Result | None"]]
-EVERY_SUBJECT: tuple[SubjectKind, ...] = ("deposit", "harvested", "pid")
+CheckFn = Callable[["Context", "VerifySubject", "list[Result]"], Awaitable["Result | None"]]
+EVERY_SUBJECT: tuple[Origin, ...] = ("deposit", "harvested", "pid")
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,20 @@ class Check:
 
     id: str
     run: CheckFn
-    needs: tuple[Need, ...] = ()  # Subject fields that must be set for the check to apply
-    subjects: tuple[SubjectKind, ...] = EVERY_SUBJECT
+    needs: tuple[Need, ...] = ()  # VerifySubject fields that must be set for the check to apply
+    subjects: tuple[Origin, ...] = EVERY_SUBJECT
     phase: int = 0  # checks of one phase run concurrently, after every lower phase; each sees earlier results
 
-    def applies(self, subject: Subject) -> bool:
-        """Tell whether the subject is of a kind this check covers and has everything it needs."""
-        return subject.kind in self.subjects and all(getattr(subject, need) is not None for need in self.needs)
+    def applies(self, subject: VerifySubject) -> bool:
+        """Tell whether the subject has an origin this check covers and has everything it needs."""
+        return subject.origin in self.subjects and all(getattr(subject, need) is not None for need in self.needs)
 
 
 CHECKS: Registry[Check] = Registry("verify check", key=lambda c: c.id)
 
 
 def check(
-    id: str, *, needs: tuple[Need, ...] = (), subjects: tuple[SubjectKind, ...] = EVERY_SUBJECT, phase: int = 0
+    id: str, *, needs: tuple[Need, ...] = (), subjects: tuple[Origin, ...] = EVERY_SUBJECT, phase: int = 0
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated function as the check `id`."""
     return CHECKS.register(lambda fn: Check(id, fn, needs, subjects, phase))

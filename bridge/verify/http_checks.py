@@ -18,7 +18,7 @@ from bridge.settings import Profile
 from bridge.targets import DEFAULT_TARGET, TARGETS
 from bridge.verify import compare
 from bridge.verify.fetch import Fetched, Fetcher
-from bridge.verify.model import Result, Subject, SubjectKind
+from bridge.verify.model import Origin, Result, VerifySubject
 from bridge.verify.pids import same_place
 from bridge.verify.roundtrip import RoundTrip
 
@@ -57,9 +57,7 @@ class Context:
         return (self.profile.doi_api or DATACITE_API).rstrip("/")
 
 
-def _result(
-    pid: str, check: str, ok: bool, detail: str, url: str | None, started: float, subject: SubjectKind
-) -> Result:
+def _result(pid: str, check: str, ok: bool, detail: str, url: str | None, started: float, subject: Origin) -> Result:
     return Result(
         pid, check, "passed" if ok else "failed", detail, url, seconds=time.perf_counter() - started, subject=subject
     )
@@ -98,9 +96,7 @@ async def resolve(ctx: Context, api: str, pid: str) -> tuple[str | None, str, st
     return (target, "", url) if target else (None, "has no URL value", url)
 
 
-async def check_handle_resolves(
-    ctx: Context, handle: str, expected: str | None, subject: SubjectKind = "deposit"
-) -> Result:
+async def check_handle_resolves(ctx: Context, handle: str, expected: str | None, subject: Origin = "deposit") -> Result:
     """Check that a Handle resolves through the Handle API to the expected landing page."""
     started = time.perf_counter()
     if is_placeholder(handle):
@@ -117,7 +113,7 @@ async def check_handle_resolves(
     return _result(handle, "handle", True, f"resolves to {target}", url, started, subject)
 
 
-async def check_doi_resolves(ctx: Context, doi: str, accepted: list[str], subject: SubjectKind = "deposit") -> Result:
+async def check_doi_resolves(ctx: Context, doi: str, accepted: list[str], subject: Origin = "deposit") -> Result:
     """Check that a DOI resolves through the DOI resolver's Handle API to the landing page (or its Handle URL)."""
     started = time.perf_counter()
     target, problem, url = await resolve(ctx, ctx.doi_resolver_api, doi)
@@ -129,7 +125,7 @@ async def check_doi_resolves(ctx: Context, doi: str, accepted: list[str], subjec
 
 
 async def check_datacite(
-    ctx: Context, doi: str, deposited: dict[str, Any] | None, landing_url: str | None, subject: SubjectKind = "deposit"
+    ctx: Context, doi: str, deposited: dict[str, Any] | None, landing_url: str | None, subject: Origin = "deposit"
 ) -> Result:
     """Check that the DataCite record is findable and says what was deposited (url, title, creators, year, type)."""
     started = time.perf_counter()
@@ -154,7 +150,7 @@ async def check_datacite(
     return _result(doi, "datacite", True, f"DataCite record {what}", url, started, subject)
 
 
-async def check_landing(ctx: Context, pid: str, url: str, names: list[str], subject: SubjectKind = "deposit") -> Result:
+async def check_landing(ctx: Context, pid: str, url: str, names: list[str], subject: Origin = "deposit") -> Result:
     """Check that a landing page answers 200 with HTML that names each PID in `names`."""
     started = time.perf_counter()
     got = await ctx.fetcher.get(url, accept=HTML, follow=True)
@@ -174,7 +170,7 @@ async def check_landing(ctx: Context, pid: str, url: str, names: list[str], subj
     return _result(pid, "landing", True, f"HTTP 200 HTML naming {', '.join(names)}", url, started, subject)
 
 
-def doi_targets(profile: Profile, subject: Subject) -> list[str]:
+def doi_targets(profile: Profile, subject: VerifySubject) -> list[str]:
     """Return where a DOI may lead: its landing page, or the Handle proxy URL of the same item."""
     if not subject.landing_url:
         return []
@@ -186,7 +182,7 @@ def doi_targets(profile: Profile, subject: Subject) -> list[str]:
     return out
 
 
-async def resolved_landing(ctx: Context, subject: Subject) -> str | None:
+async def resolved_landing(ctx: Context, subject: VerifySubject) -> str | None:
     """Return where the subject's Handle (else DOI) leads; the fetcher's cache makes this free."""
     if subject.handle:
         target, _, _ = await resolve(ctx, ctx.handle_api, subject.handle)

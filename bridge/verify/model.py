@@ -9,14 +9,14 @@ from bridge.verify.checklist import report_order
 
 Status = Literal["passed", "failed", "pending"]
 Change = Literal["newly-broken", "fixed"]
-SubjectKind = Literal["deposit", "harvested", "pid"]
+Origin = Literal["deposit", "harvested", "pid"]
 
 
 @dataclass
-class Subject:
+class VerifySubject:
     """One thing to verify: a deposit (with its receipt), a harvested record, or a PID given on the command line."""
 
-    kind: SubjectKind
+    origin: Origin  # where it comes from: a deposit's receipt, a harvested record, or the command line
     handle: str | None = None
     doi: str | None = None
     landing_url: str | None = None  # the landing page the PIDs must lead to, when known
@@ -39,7 +39,7 @@ class Result:
     url: str | None = None
     changed: Change | None = None
     seconds: float = 0.0
-    subject: SubjectKind = "deposit"
+    subject: Origin = "deposit"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pid": self.pid, "check": self.check, "status": self.status, "detail": self.detail}

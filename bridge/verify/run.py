@@ -24,7 +24,7 @@ from bridge.verify import builtin as _builtin  # noqa: F401  (fills the check ta
 from bridge.verify import history, http_checks
 from bridge.verify.checklist import CHECKS
 from bridge.verify.fetch import VERIFY_POLICY, Fetcher, host_of, make_clients
-from bridge.verify.model import Report, Result, Subject
+from bridge.verify.model import Report, Result, VerifySubject
 from bridge.verify.roundtrip import HarvestedIndex, RoundTrip
 from bridge.verify.subjects import deposit_subjects, harvested_subjects, pid_subjects
 
@@ -116,7 +116,7 @@ def verify_profile(
             "started": started or now.isoformat(),
             "seconds": round(seconds, 3),
             "previous_run": previous_run,
-            "subjects": dict(Counter(s.kind for s in subjects)),
+            "subjects": dict(Counter(s.origin for s in subjects)),
             "pids_per_second": round(len(subjects) / seconds, 1) if seconds else None,
             "requests": fetcher_stats.get("requests", 0),
             "concurrency": options.concurrency,
@@ -135,7 +135,7 @@ def verify_profile(
 
 async def _check_all(
     profile: Profile,
-    subjects: list[Subject],
+    subjects: list[VerifySubject],
     options: Options,
     transport: httpx.AsyncBaseTransport | None,
     stats: dict[str, Any],
@@ -154,7 +154,7 @@ async def _check_all(
     return [r for batch in batches for r in batch]
 
 
-async def _check_subject(ctx: http_checks.Context, subject: Subject) -> list[Result]:
+async def _check_subject(ctx: http_checks.Context, subject: VerifySubject) -> list[Result]:
     """Run every check of the table that applies to the subject, phase by phase."""
     results: list[Result] = []
     applicable = [c for c in CHECKS if c.applies(subject)]

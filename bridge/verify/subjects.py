@@ -10,7 +10,7 @@ from bridge.ledger import Ledger
 from bridge.pid import dois_in, handle_of_oai_identifier, handles_in, parse_pid
 from bridge.settings import Profile
 from bridge.times import parse_time
-from bridge.verify.model import Subject
+from bridge.verify.model import VerifySubject
 from bridge.verify.pids import rebase
 
 PUBLISHED = ("published", "already-published")
@@ -26,9 +26,9 @@ def repository_prefix(profile: Profile) -> str | None:
     return profile.collection.split("/", 1)[0] if profile.collection and "/" in profile.collection else None
 
 
-def deposit_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | None = None) -> list[Subject]:
+def deposit_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | None = None) -> list[VerifySubject]:
     """Return one subject per published Handle of the profile, the newest receipt winning."""
-    by_handle: dict[str, Subject] = {}
+    by_handle: dict[str, VerifySubject] = {}
     for row in ledger.deposits(profile.name):
         receipt = row.get("receipt")
         if not isinstance(receipt, dict) or receipt.get("status") not in PUBLISHED or not receipt.get("handle"):
@@ -38,8 +38,8 @@ def deposit_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | None
             continue
         receipt = rebased(receipt, profile)
         handle = receipt["handle"]
-        by_handle[handle] = Subject(
-            kind="deposit",
+        by_handle[handle] = VerifySubject(
+            origin="deposit",
             handle=handle,
             doi=receipt.get("doi") or None,
             landing_url=receipt.get("landing_url") or landing_of(profile, handle),
@@ -64,7 +64,9 @@ def rebased(receipt: dict[str, Any], profile: Profile) -> dict[str, Any]:
     return out
 
 
-def harvested_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | None, skip: set[str]) -> list[Subject]:
+def harvested_subjects(
+    ledger: Ledger, profile: Profile, since: dt.datetime | None, skip: set[str]
+) -> list[VerifySubject]:
     """Return one subject per live harvested record of the profile's endpoint that is not a deposit."""
     if not profile.oai_url:
         return []
@@ -72,7 +74,7 @@ def harvested_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | No
     params: tuple[Any, ...] = (profile.oai_url,)
     if since is not None:
         sql, params = sql + " AND datestamp >= ?", (*params, since.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    merged: dict[str, Subject] = {}
+    merged: dict[str, VerifySubject] = {}
     for row in ledger.query(sql + " ORDER BY identifier", params):
         ids = identifier_values(json.loads(row["metadata"]) if row["metadata"] else {})
         handle = handle_of_oai_identifier(row["identifier"]) or next(iter(handles_in(ids)), None)
@@ -82,8 +84,8 @@ def harvested_subjects(ledger: Ledger, profile: Profile, since: dt.datetime | No
             continue
         subject = merged.setdefault(
             key,
-            Subject(
-                kind="harvested",
+            VerifySubject(
+                origin="harvested",
                 handle=handle,
                 landing_url=landing_of(profile, handle) if handle else None,
                 identifier=row["identifier"],
@@ -105,7 +107,7 @@ def identifier_values(metadata: dict[str, Any]) -> list[str]:
     return [v for v in values if v]
 
 
-def pid_subjects(pids: list[str], profile: Profile, deposits: list[Subject]) -> list[Subject]:
+def pid_subjects(pids: list[str], profile: Profile, deposits: list[VerifySubject]) -> list[VerifySubject]:
     """Return subjects for PIDs given by hand: a deposit's full checks when it is one, else resolution checks."""
     resolvers = tuple(
         r
@@ -118,15 +120,15 @@ def pid_subjects(pids: list[str], profile: Profile, deposits: list[Subject]) -> 
     by_handle = {s.handle: s for s in deposits if s.handle}
     by_doi = {s.doi.lower(): s for s in deposits if s.doi}
     prefix = repository_prefix(profile)
-    out: dict[str, Subject] = {}
+    out: dict[str, VerifySubject] = {}
     for value in pids:
-        kind, pid = parse_pid(value, resolvers)
-        known = by_doi.get(pid.lower()) if kind == "doi" else by_handle.get(pid)
+        scheme, pid = parse_pid(value, resolvers)
+        known = by_doi.get(pid.lower()) if scheme == "doi" else by_handle.get(pid)
         if known is not None:
             out[known.pid] = known
-        elif kind == "doi":
-            out.setdefault(pid.lower(), Subject(kind="pid", doi=pid))
+        elif scheme == "doi":
+            out.setdefault(pid.lower(), VerifySubject(origin="pid", doi=pid))
         else:
             landing = landing_of(profile, pid) if prefix and pid.split("/", 1)[0] == prefix else None
-            out.setdefault(pid, Subject(kind="pid", handle=pid, landing_url=landing))
+            out.setdefault(pid, VerifySubject(origin="pid", handle=pid, landing_url=landing))
     return list(out.values())
