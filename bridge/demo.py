@@ -39,7 +39,7 @@ def fixtures_folder(fixtures: Path | None = None) -> Path:
 def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | None = None) -> dict[str, Any]:
     """Publish, harvest and verify the example artefacts on the embedded sandbox; return what happened."""
     from bridge.embedded import resolve_repository
-    from bridge.ledger import Ledger
+    from bridge.ledger import open_ledger
     from bridge.publish import publish
     from bridge.verify import Options, verify_profile
 
@@ -65,7 +65,7 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
                 f"  {receipt['status']}: Handle {receipt['handle']}"
                 + (f", DOI {receipt['doi']}" if receipt.get("doi") else "")
             )
-        with Ledger(settings.ledger_path) as ledger:
+        with open_ledger(settings) as ledger:
             harvests = _harvest(profile.oai_url or "", ledger, say)
             say("verifying the PIDs, landing pages, harvested metadata and checksums")
             handles = [p["handle"] for p in published if p["handle"]]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.errors import BridgeError, UsageError
-from bridge.ledger import Ledger, StoredRecord
+from bridge.ledger import StoredRecord, open_ledger
 from bridge.oai.client import OAIClient
 from bridge.oai.harvester import Harvester, Progress, Scope, Stats, WindowSize, parse_date, windows
 from bridge.settings import Settings, ensure_home
@@ -110,7 +110,7 @@ def _harvest_endpoint(
     if on_endpoint is not None:
         on_endpoint(url, embedded)
     summary = HarvestSummary(url, [], embedded)
-    with OAIClient(url) as client, Ledger(settings.ledger_path) as ledger:
+    with OAIClient(url) as client, open_ledger(settings) as ledger:
         harvester = Harvester(client, ledger, progress=progress)
         for prefix in options.prefixes or ("oai_dc",):
             for set_spec in options.sets or ("",):
@@ -130,7 +130,7 @@ def harvested_records(
     settings: Settings, *, endpoint: str | None = None, prefix: str | None = None
 ) -> list[StoredRecord]:
     """Return the harvested records (one per endpoint, prefix and identifier), or none before any harvest."""
-    if not settings.ledger_path.exists():
+    if settings.ledger_location is None and not settings.ledger_path.exists():
         return []
-    with Ledger(settings.ledger_path) as ledger:
+    with open_ledger(settings) as ledger:
         return ledger.records(endpoint=endpoint, prefix=prefix)

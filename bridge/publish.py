@@ -16,7 +16,7 @@ from typing import Any
 from bridge.crosswalk import build_record, to_dspace
 from bridge.doi import DoiClient, doi_for
 from bridge.errors import BridgeError, ConfigError, RepositoryError, UsageError
-from bridge.ledger import Ledger
+from bridge.ledger import Ledger, open_ledger
 from bridge.pid import check_doi, check_handle
 from bridge.receipt import (
     assert_no_secrets,
@@ -78,7 +78,7 @@ def publish(
                 if not confirm(plan):
                     raise BridgeError("publish cancelled: nothing was deposited")
             spool = settings.home / "spool"
-            with Ledger(settings.ledger_path) as ledger:
+            with open_ledger(settings) as ledger:
                 chosen = make_target(prof, name, spool_dir=spool)
                 try:
                     run = _Run(validated, prof, target_spec(name), chosen, ledger, doi_client, settings, progress)

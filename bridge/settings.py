@@ -101,11 +101,18 @@ class Settings(BaseModel):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     default_profile: str | None = None
     mappings_dirs: list[Path] = Field(default_factory=list)
+    ledger_location: str | None = Field(default=None, repr=False)  # BRIDGE_LEDGER_URL or ledger_url
+    broker_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)  # BRIDGE_BROKER_URL or broker_url
     env: dict[str, str] = Field(default_factory=dict, repr=False)
 
     @property
     def ledger_path(self) -> Path:
         return self.home / "ledger.sqlite"
+
+    @property
+    def ledger_url(self) -> str:
+        """Where the ledger is: a postgresql:// URL, or the SQLite file under BRIDGE_HOME (the default)."""
+        return self.ledger_location or str(self.ledger_path)
 
     @property
     def sandbox_dir(self) -> Path:
@@ -219,6 +226,8 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         profiles=profiles,
         default_profile=default_profile,
         mappings_dirs=mappings_dirs,
+        ledger_location=env.get("BRIDGE_LEDGER_URL") or _str_or_none(raw.get("ledger_url")),
+        broker_url=env.get("BRIDGE_BROKER_URL") or _str_or_none(raw.get("broker_url")) or "redis://127.0.0.1:6379/0",
         env=env,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,57 @@ def sandbox_settings(sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("BRIDGE_LOCAL_DOI_USER", sandbox.submitter.email)
     monkeypatch.setenv("BRIDGE_LOCAL_DOI_PASSWORD", sandbox.submitter.password)
     return load_settings()
+
+
+# -- real services (PostgreSQL, Redis) for the ledger backends and the workers ----------------------------------
+def service_url(var: str, what: str) -> str:
+    """Return a service URL from the environment; missing under CI is a failure, locally a clear skip."""
+    url = os.environ.get(var)
+    if not url:
+        msg = f"{var} is not set: start {what} with 'eval \"$(scripts/services.sh)\"' to run this test"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on BRIDGE_TEST_POSTGRES_URL's server, dropped afterwards."""
+    import uuid
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    server = service_url("BRIDGE_TEST_POSTGRES_URL", "PostgreSQL")
+    name = f"bridge_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = urlsplit(server)._replace(path=f"/{name}").geturl()
+    yield url
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database of its own for this pytest worker (emptied first) on BRIDGE_TEST_REDIS_URL's server."""
+    from urllib.parse import urlsplit
+
+    import redis
+
+    server = service_url("BRIDGE_TEST_REDIS_URL", "Redis")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    url = urlsplit(server)._replace(path=f"/{1 + worker % 15}").geturl()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's ledger lives: the same tests run on SQLite (a file) and on PostgreSQL (a fresh database)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    return request.getfixturevalue("postgres_url")

@@ -11,7 +11,6 @@ complete run: nothing is missed, and the overlap is de-duplicated by identifier.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bridge.errors import BadResumptionToken, BridgeError, NoRecordsMatch, RepositoryError, UsageError
-from bridge.ledger import Ledger, compress, utcnow
+from bridge.ledger import Ledger
 from bridge.oai.client import Identity, OAIClient
 from bridge.oai.parse import NS, record_is_lossy
 from bridge.oai.records import HarvestedRecord, parse_record
@@ -153,10 +152,8 @@ class Harvester:
         else:
             stats.resumed = True
         stats.run_id, stats.from_date, stats.until_date = run["id"], run["from_date"], run["until_date"]
-        todo = self.ledger.query(
-            "SELECT * FROM harvest_window WHERE run_id = ? AND status != 'done' ORDER BY window_from", (run["id"],)
-        )
-        stats.windows = len(self.ledger.query("SELECT 1 FROM harvest_window WHERE run_id = ?", (run["id"],)))
+        todo = self.ledger.harvest_windows(run["id"], pending=True)
+        stats.windows = len(self.ledger.harvest_windows(run["id"]))
         if parallel > 1 and len(todo) > 1:
             with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="harvest") as pool:
                 list(pool.map(lambda w: self._window(scope, run["id"], w, stats), todo))
@@ -164,21 +161,12 @@ class Harvester:
             for window in todo:
                 self._window(scope, run["id"], window, stats)
         stats.seconds = time.monotonic() - started
-        status = "complete" if stats.complete else "running"
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE harvest_run SET status = ?, finished = ?, stats = ? WHERE id = ?",
-                (status, utcnow() if stats.complete else None, json.dumps(stats.as_dict()), run["id"]),
-            )
+        self.ledger.finish_harvest(run["id"], complete=stats.complete, stats=stats.as_dict())
         return stats
 
     # -- runs and windows --------------------------------------------------------------------------------
     def _unfinished_run(self, scope: Scope) -> dict[str, Any] | None:
-        return self.ledger.one(
-            "SELECT * FROM harvest_run WHERE endpoint = ? AND prefix = ? AND set_spec = ? AND status = 'running' "
-            "ORDER BY id DESC LIMIT 1",
-            (scope.endpoint, scope.prefix, scope.set_spec),
-        )
+        return self.ledger.unfinished_harvest(scope.endpoint, scope.prefix, scope.set_spec)
 
     def _new_run(
         self, scope: Scope, from_date: str | None, until_date: str | None, full: bool, size: WindowSize
@@ -187,11 +175,7 @@ class Harvester:
         ident = self._identity = self.client.identify()
         response_date = ident.response_date or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if from_date is None and not full:
-            last = self.ledger.one(
-                "SELECT response_date FROM harvest_run WHERE endpoint = ? AND prefix = ? AND set_spec = ? "
-                "AND status = 'complete' ORDER BY id DESC LIMIT 1",
-                (scope.endpoint, scope.prefix, scope.set_spec),
-            )
+            last = self.ledger.last_complete_harvest(scope.endpoint, scope.prefix, scope.set_spec)
             from_date = last["response_date"] if last else None
         lo = (
             parse_date(from_date)
@@ -203,23 +187,18 @@ class Harvester:
             raise UsageError(f"--from {from_date} is after --until {until_date}")
         step = dt.timedelta(seconds=1) if ident.seconds else dt.timedelta(days=1)
         spans = windows(lo, hi, size, step) if lo is not None else [(None, hi)]
-        now = utcnow()
-        with self.ledger.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO harvest_run (endpoint, prefix, set_spec, from_date, until_date, response_date, status, "
-                "started) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                (scope.endpoint, scope.prefix, scope.set_spec, from_date, until_date, response_date, now),
-            )
-            run_id = cur.lastrowid
-            for lo_w, hi_w in spans:
-                db.execute(
-                    "INSERT INTO harvest_window (run_id, window_from, window_until, status, updated) "
-                    "VALUES (?, ?, ?, 'todo', ?)",
-                    (run_id, ident.format_date(lo_w) if lo_w else "", ident.format_date(hi_w) if hi_w else "", now),
-                )
-        run = self.ledger.one("SELECT * FROM harvest_run WHERE id = ?", (run_id,))
-        assert run is not None
-        return run
+        return self.ledger.create_harvest(
+            scope.endpoint,
+            scope.prefix,
+            scope.set_spec,
+            from_date=from_date,
+            until_date=until_date,
+            response_date=response_date,
+            windows=[
+                (ident.format_date(lo_w) if lo_w else "", ident.format_date(hi_w) if hi_w else "")
+                for lo_w, hi_w in spans
+            ],
+        )
 
     def _window(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
         redo = 0
@@ -242,11 +221,7 @@ class Harvester:
         span = f"{window['window_from'] or 'start'}..{window['window_until'] or 'now'}"
         with self.lock:
             stats.errors.append(f"window {span}: {message}")
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE harvest_window SET status = 'failed', updated = ? WHERE run_id = ? AND window_from = ?",
-                (utcnow(), run_id, window["window_from"]),
-            )
+        self.ledger.fail_window(run_id, window["window_from"])
 
     def _follow(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
         """Follow one window's token chain, committing each page with its token."""
@@ -311,57 +286,9 @@ class Harvester:
         done: bool,
     ) -> None:
         """Store a page's records and its token atomically; duplicates keep the newest datestamp."""
-        now = utcnow()
-        new = updated = unchanged = 0
-        with self.ledger.transaction() as db:
-            known = (
-                {
-                    row["identifier"]: row
-                    for row in db.execute(
-                        "SELECT identifier, datestamp, deleted FROM record "
-                        f"WHERE endpoint = ? AND prefix = ? AND identifier IN ({','.join('?' * len(records))})",
-                        (scope.endpoint, scope.prefix, *(r.identifier for r in records)),
-                    )
-                }
-                if records
-                else {}
-            )
-            for rec in records:
-                old = known.get(rec.identifier)
-                if old is not None and old["datestamp"] > rec.datestamp:
-                    unchanged += 1
-                    continue
-                if old is None:
-                    new += 1
-                elif old["datestamp"] == rec.datestamp and bool(old["deleted"]) == rec.deleted:
-                    unchanged += 1
-                else:
-                    updated += 1
-                known[rec.identifier] = {"datestamp": rec.datestamp, "deleted": int(rec.deleted)}  # repeats in a page
-                db.execute(
-                    "INSERT INTO record (endpoint, prefix, identifier, datestamp, sets, deleted, lossy, raw, metadata, "
-                    "harvested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(endpoint, prefix, identifier) DO "
-                    "UPDATE SET datestamp = excluded.datestamp, sets = excluded.sets, deleted = excluded.deleted, "
-                    "lossy = excluded.lossy, raw = excluded.raw, metadata = excluded.metadata, "
-                    "harvested = excluded.harvested",
-                    (
-                        scope.endpoint,
-                        scope.prefix,
-                        rec.identifier,
-                        rec.datestamp,
-                        json.dumps(rec.sets),
-                        int(rec.deleted),
-                        int(rec.lossy),
-                        compress(rec.raw),
-                        json.dumps(rec.metadata) if rec.metadata is not None else None,
-                        now,
-                    ),
-                )
-            db.execute(
-                "UPDATE harvest_window SET status = ?, token = ?, complete_list_size = ?, pages = pages + 1, "
-                "records = records + ?, updated = ? WHERE run_id = ? AND window_from = ?",
-                ("done" if done else "running", token, size, len(records), now, run_id, window["window_from"]),
-            )
+        new, updated, unchanged = self.ledger.commit_page(
+            scope.endpoint, scope.prefix, run_id, window["window_from"], records, token=token, size=size, done=done
+        )
         with self.lock:
             stats.pages += 1
             stats.records += len(records)

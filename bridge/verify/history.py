@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from bridge.ledger import Ledger, utcnow
+from bridge.ledger import Ledger
 from bridge.verify.model import Report, Result
 
 LOOKBACK_RUNS = 10  # a (pid, check) missing from the last run (say, a --pid run) is looked up this far back
@@ -13,26 +12,15 @@ LOOKBACK_RUNS = 10  # a (pid, check) missing from the last run (say, a --pid run
 
 def start_run(ledger: Ledger, profile: str) -> tuple[int, str]:
     """Open a run row; return (id, started)."""
-    started = utcnow()
-    with ledger.transaction() as db:
-        cur = db.execute("INSERT INTO verify_run (profile, started) VALUES (?, ?)", (profile, started))
-    return int(cur.lastrowid or 0), started
+    return ledger.start_verify(profile)
 
 
 def previous_statuses(ledger: Ledger, profile: str, run_id: int) -> tuple[dict[tuple[str, str], str], int | None]:
     """Return the latest earlier status of each (pid, check) of this profile, and the previous run's id."""
-    runs = ledger.query(
-        "SELECT id FROM verify_run WHERE profile = ? AND id < ? AND finished IS NOT NULL ORDER BY id DESC LIMIT ?",
-        (profile, run_id, LOOKBACK_RUNS),
-    )
-    if not runs:
+    ids = ledger.verify_run_ids(profile, run_id, LOOKBACK_RUNS)
+    if not ids:
         return {}, None
-    ids = [r["id"] for r in runs]
-    marks = ",".join("?" * len(ids))
-    rows = ledger.query(
-        f"SELECT run_id, pid, check_name, status FROM verify_result WHERE run_id IN ({marks}) ORDER BY run_id DESC",
-        tuple(ids),
-    )
+    rows = ledger.verify_results(ids)
     latest: dict[tuple[str, str], str] = {}
     for row in rows:
         latest.setdefault((row["pid"], row["check_name"]), row["status"])
@@ -53,28 +41,13 @@ def mark_changes(results: list[Result], previous: dict[tuple[str, str], str], ha
 
 def finish_run(ledger: Ledger, run_id: int, report: Report) -> None:
     """Store every result and the summary in one transaction."""
-    rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+    rows: dict[tuple[str, str], tuple[str, str, str, dict[str, Any]]] = {}
     for r in report.results:
-        detail = json.dumps({"detail": r.detail, "url": r.url, "changed": r.changed, "subject": r.subject})
-        rows[(r.pid, r.check)] = (run_id, r.pid, r.check, r.status, detail)
-    with ledger.transaction() as db:
-        db.executemany(
-            "INSERT OR REPLACE INTO verify_result (run_id, pid, check_name, status, detail) VALUES (?, ?, ?, ?, ?)",
-            list(rows.values()),
-        )
-        db.execute(
-            "UPDATE verify_run SET finished = ?, summary = ? WHERE id = ?",
-            (utcnow(), json.dumps(report.summary), run_id),
-        )
+        detail = {"detail": r.detail, "url": r.url, "changed": r.changed, "subject": r.subject}
+        rows[(r.pid, r.check)] = (r.pid, r.check, r.status, detail)
+    ledger.finish_verify(run_id, list(rows.values()), report.summary)
 
 
 def runs(ledger: Ledger, profile: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """Return the latest runs with their summaries, newest first."""
-    sql = "SELECT id, profile, started, finished, summary FROM verify_run"
-    params: tuple[Any, ...] = ()
-    if profile is not None:
-        sql, params = sql + " WHERE profile = ?", (profile,)
-    out = ledger.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-    for row in out:
-        row["summary"] = json.loads(row["summary"]) if row["summary"] else None
-    return out
+    return ledger.verify_runs(profile, limit)

@@ -9,7 +9,6 @@ of the endpoint completed after the deposit.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,39 +32,15 @@ class HarvestedIndex:
 
     def record(self, prefix: str, handle: str) -> dict[str, Any] | None:
         """Return the newest harvested record of `handle` (identifier ending ':<handle>'), this endpoint first."""
-        row = self.ledger.one(
-            "SELECT endpoint, identifier, datestamp, deleted, metadata, harvested FROM record "
-            "WHERE prefix = ? AND identifier LIKE ? ESCAPE '\\' "
-            "ORDER BY endpoint = ? DESC, harvested DESC LIMIT 1",
-            (prefix, "%:" + _like(handle), self.endpoint or ""),
-        )
-        if row is not None and not row["identifier"].endswith(":" + handle):
-            return None
-        if row is not None and row["metadata"]:
-            row["metadata"] = json.loads(row["metadata"])
-        return row
+        return self.ledger.record_for_handle(prefix, handle, self.endpoint)
 
     def harvested_prefix(self, prefix: str) -> bool:
         """Tell whether this endpoint was ever harvested in `prefix` (oai_datacite is optional)."""
-        return (
-            self.ledger.one(
-                "SELECT 1 AS x FROM harvest_run WHERE prefix = ? AND (endpoint = ? OR ? = '') LIMIT 1",
-                (prefix, self.endpoint or "", self.endpoint or ""),
-            )
-            is not None
-        )
+        return self.ledger.ever_harvested(prefix, self.endpoint)
 
     def last_complete_harvest(self, prefix: str) -> str | None:
-        row = self.ledger.one(
-            "SELECT started FROM harvest_run WHERE prefix = ? AND endpoint = ? AND status = 'complete' "
-            "ORDER BY id DESC LIMIT 1",
-            (prefix, self.endpoint or ""),
-        )
+        row = self.ledger.last_complete_harvest(self.endpoint or "", prefix)
         return row["started"] if row else None
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def check_oai(

@@ -17,7 +17,7 @@ import httpx
 from bridge import __version__
 from bridge.errors import TransportError, UsageError
 from bridge.http import RetryPolicy
-from bridge.ledger import Ledger
+from bridge.ledger import Ledger, open_ledger
 from bridge.settings import Profile, Settings, ensure_home
 from bridge.times import parse_time
 from bridge.verify import builtin as _builtin  # noqa: F401  (fills the check table)
@@ -74,7 +74,7 @@ def verify(
     from bridge.embedded import resolve_repository
 
     ensure_home(settings)
-    with resolve_repository(settings, profile) as repository, Ledger(settings.ledger_path) as ledger:
+    with resolve_repository(settings, profile) as repository, open_ledger(settings) as ledger:
         return verify_profile(
             repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from bridge.ledger import Ledger
@@ -70,13 +69,9 @@ def harvested_subjects(
     """Return one subject per live harvested record of the profile's endpoint that is not a deposit."""
     if not profile.oai_url:
         return []
-    sql = "SELECT identifier, metadata FROM record WHERE endpoint = ? AND deleted = 0"
-    params: tuple[Any, ...] = (profile.oai_url,)
-    if since is not None:
-        sql, params = sql + " AND datestamp >= ?", (*params, since.strftime("%Y-%m-%dT%H:%M:%SZ"))
     merged: dict[str, VerifySubject] = {}
-    for row in ledger.query(sql + " ORDER BY identifier", params):
-        ids = identifier_values(json.loads(row["metadata"]) if row["metadata"] else {})
+    for row in ledger.live_records(profile.oai_url, since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None):
+        ids = identifier_values(row["metadata"])
         handle = handle_of_oai_identifier(row["identifier"]) or next(iter(handles_in(ids)), None)
         dois = dois_in(ids)
         key = handle or row["identifier"]
