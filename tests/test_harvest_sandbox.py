@@ -70,13 +70,13 @@ def quick_client(url: str) -> OAIClient:
     return OAIClient(url, policy=RetryPolicy(attempts=8, base_wait=0.01, max_wait=0.05))
 
 
-def test_multi_page_harvest_gets_exactly_the_items_with_deletions(tmp_path: Path) -> None:
+def test_multi_page_harvest_gets_exactly_the_items_with_deletions(tmp_path: Path, ledger_url: str) -> None:
     with sandbox_with(tmp_path / "data", page_size=50) as sb:
         items = add_items(sb, 420)
         for item in items[::37]:
             sb.store.update_item(item["uuid"], withdrawn=True)
         url = sb.urls["oai"]
-        with quick_client(url) as client, Ledger(tmp_path / "ledger.sqlite") as ledger:
+        with quick_client(url) as client, Ledger(ledger_url) as ledger:
             stats = Harvester(client, ledger).run(Scope(url, "oai_dc"), window_size="none")
             assert stats.complete, stats.errors
             ids, deleted, count = harvested(ledger, url)
@@ -86,11 +86,11 @@ def test_multi_page_harvest_gets_exactly_the_items_with_deletions(tmp_path: Path
     assert stats.pages >= 9
 
 
-def test_windows_in_parallel_give_the_same_set(tmp_path: Path) -> None:
+def test_windows_in_parallel_give_the_same_set(tmp_path: Path, ledger_url: str) -> None:
     with sandbox_with(tmp_path / "data", page_size=40) as sb:
         add_items(sb, 300)
         url = sb.urls["oai"]
-        with quick_client(url) as client, Ledger(tmp_path / "ledger.sqlite") as ledger:
+        with quick_client(url) as client, Ledger(ledger_url) as ledger:
             stats = Harvester(client, ledger).run(Scope(url, "oai_dc"), window_size="month", parallel=3, full=True)
             assert stats.complete, stats.errors
             assert stats.windows > 3
@@ -98,11 +98,11 @@ def test_windows_in_parallel_give_the_same_set(tmp_path: Path) -> None:
         assert ids == db_identifiers(sb)[0]
 
 
-def test_incremental_rerun_fetches_only_what_changed(tmp_path: Path) -> None:
+def test_incremental_rerun_fetches_only_what_changed(tmp_path: Path, ledger_url: str) -> None:
     with sandbox_with(tmp_path / "data", page_size=50) as sb:
         items = add_items(sb, 120)
         url = sb.urls["oai"]
-        with quick_client(url) as client, Ledger(tmp_path / "ledger.sqlite") as ledger:
+        with quick_client(url) as client, Ledger(ledger_url) as ledger:
             first = Harvester(client, ledger).run(Scope(url, "oai_dc"))
             assert first.complete and first.new == 120
             time.sleep(1.1)  # seconds granularity: changes must land after the first run's responseDate
@@ -151,32 +151,30 @@ def test_faults_do_not_change_the_harvested_set(tmp_path: Path, seed: int) -> No
     assert sum(injected.values()) > 0
 
 
-def test_killed_harvest_resumes_without_duplicates_or_losses(tmp_path: Path) -> None:
+def test_killed_harvest_resumes_without_duplicates_or_losses(tmp_path: Path, ledger_url: str) -> None:
     home = tmp_path / "home"
     with sandbox_with(tmp_path / "data", page_size=20, faults="oai:slow=1:150ms", seed=5) as sb:
         add_items(sb, 400)
         url = sb.urls["oai"]
-        env = {**os.environ, "BRIDGE_HOME": str(home)}
+        env = {**os.environ, "BRIDGE_HOME": str(home), "BRIDGE_LEDGER_URL": ledger_url}
         cmd = [sys.executable, "-m", "bridge", "harvest", "--endpoint", url, "--windows", "none", "--json"]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        ledger_path = home / "ledger.sqlite"
         deadline = time.monotonic() + 60
         pages = 0
         while time.monotonic() < deadline and pages < 5:
             time.sleep(0.1)
-            if ledger_path.exists():
-                with Ledger(ledger_path) as ledger:
-                    row = ledger.one("SELECT SUM(pages) AS p FROM harvest_window")
-                    pages = (row or {}).get("p") or 0
+            with Ledger(ledger_url) as ledger:
+                row = ledger.one("SELECT SUM(pages) AS p FROM harvest_window")
+                pages = (row or {}).get("p") or 0
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert 5 <= pages < 20, f"kill landed at page {pages}"
-        with Ledger(ledger_path) as ledger:
+        with Ledger(ledger_url) as ledger:
             partial = harvested(ledger, url)[2]
             assert 0 < partial < 400
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        with Ledger(ledger_path) as ledger:
+        with Ledger(ledger_url) as ledger:
             ids, _, count = harvested(ledger, url)
             runs = ledger.query("SELECT status FROM harvest_run")
             resumed_from = ledger.one("SELECT stats FROM harvest_run ORDER BY id DESC LIMIT 1")
