@@ -25,7 +25,7 @@ def export(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Write every deposit, harvested record and verify result of the ledger to a file."""
-    from bridge.cli import emit_json, out_console, run
+    from bridge.commands.output import emit_json, out_console, run
     from bridge.ledger import Ledger
     from bridge.ledger.transfer import export_ledger
     from bridge.settings import load_settings
@@ -47,7 +47,7 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Load an exported ledger into an empty ledger (ids, raw XML and results kept)."""
-    from bridge.cli import emit_json, out_console, run
+    from bridge.commands.output import emit_json, out_console, run
     from bridge.errors import UsageError
     from bridge.ledger import Ledger
     from bridge.ledger.transfer import import_ledger
