@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from bridge.errors import BridgeError
 
@@ -33,6 +36,25 @@ def write_atomic(path: Path, data: str | bytes, *, what: str = "the file", hint:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise BridgeError(f"cannot write {what} to {path}: {exc.strerror or exc}", hint=hint) from exc
+
+
+@contextmanager
+def atomic_writer(path: Path, *, what: str = "the file", hint: str | None = None) -> Iterator[BinaryIO]:
+    """Stream into `path` (too big for memory, such as a ledger export): it appears whole when the block ends."""
+    path = Path(path)
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temporary(path)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise BridgeError(f"cannot write {what} to {path}: {exc.strerror or exc}", hint=hint) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _create_temporary(path: Path) -> tuple[int, str]:

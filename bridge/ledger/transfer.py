@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bridge.errors import ConfigError, UsageError
+from bridge.errors import UsageError
+from bridge.fsutil import atomic_writer
 from bridge.ledger.schema import SCHEMA_VERSION, SERIAL_TABLES, TABLES
 from bridge.ledger.store import Ledger
 
@@ -42,10 +42,10 @@ class TransferSummary:
         return {"path": self.path, "ledger": self.ledger, "rows": self.rows, "total": sum(self.rows.values())}
 
 
-def _open(path: Path, mode: str, *, gz: bool) -> IO[str]:
-    if gz:
-        return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
-    return path.open(mode, encoding="utf-8")
+def _open(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
 
 
 def _rows(ledger: Ledger, table: str) -> Iterator[dict[str, Any]]:
@@ -64,22 +64,20 @@ def _rows(ledger: Ledger, table: str) -> Iterator[dict[str, Any]]:
 def export_ledger(ledger: Ledger, path: Path) -> TransferSummary:
     """Write every row of the ledger to `path` (.jsonl, or .jsonl.gz), atomically."""
     summary = TransferSummary(str(path), ledger.where)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with _open(tmp, "w", gz=path.suffix == ".gz") as out:
-            out.write(json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}) + "\n")
-            for table in TABLES:
-                n = 0
-                for row in _rows(ledger, table):
-                    if row.get("raw") is not None:
-                        row["raw"] = base64.b64encode(bytes(row["raw"])).decode("ascii")
-                    out.write(json.dumps({"table": table, "row": row}, ensure_ascii=False, sort_keys=True) + "\n")
-                    n += 1
-                summary.rows[table] = n
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+    with atomic_writer(path, what="the ledger export") as raw_out:
+        out: IO[bytes] = gzip.GzipFile(fileobj=raw_out, mode="wb", mtime=0) if path.suffix == ".gz" else raw_out
+        out.write(json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}).encode() + b"\n")
+        for table in TABLES:
+            n = 0
+            for row in _rows(ledger, table):
+                if row.get("raw") is not None:
+                    row["raw"] = base64.b64encode(bytes(row["raw"])).decode("ascii")
+                line = json.dumps({"table": table, "row": row}, ensure_ascii=False, sort_keys=True)
+                out.write(line.encode("utf-8") + b"\n")
+                n += 1
+            summary.rows[table] = n
+        if out is not raw_out:
+            out.close()  # writes the gzip trailer; the file itself is closed by atomic_writer
     return summary
 
 
@@ -93,7 +91,7 @@ def import_ledger(ledger: Ledger, path: Path) -> TransferSummary:
             hint="point BRIDGE_LEDGER_URL (or --ledger) at an empty database",
         )
     try:
-        source = _open(path, "r", gz=path.suffix == ".gz")
+        source = _open(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
     try:
