@@ -76,9 +76,9 @@ def test_pages_upsert_keep_the_newest_datestamp_and_the_raw_xml(ledger_url: str)
         )
         assert counts == (0, 1, 1)
         assert ledger.raw_record("http://x/oai", "oai_dc", "oai:x:1/1") == b"<a/>"
-        rows = {r["identifier"]: r for r in ledger.records("http://x/oai", "oai_dc")}
-        assert rows["oai:x:1/1"]["datestamp"] == "2026-01-02T00:00:00Z"
-        assert rows["oai:x:1/2"]["deleted"] is True and rows["oai:x:1/2"]["metadata"] == {"title": ["T"]}
+        rows = {r.identifier: r for r in ledger.records(endpoint="http://x/oai", prefix="oai_dc")}
+        assert rows["oai:x:1/1"].datestamp == "2026-01-02T00:00:00Z"
+        assert rows["oai:x:1/2"].deleted is True and rows["oai:x:1/2"].metadata == {"title": ["T"]}
         assert [w["window_from"] for w in ledger.harvest_windows(run["id"], pending=True)] == ["2026-02-01"]
         found = ledger.record_for_handle("oai_dc", "1/2", "http://x/oai")
         assert found is not None and found["identifier"] == "oai:x:1/2"
