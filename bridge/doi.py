@@ -169,17 +169,6 @@ class DoiClient:
         self._send(lambda: self.api.put_doi(doi, data), f"link DOI {doi}", doi, linked)
         return True
 
-    def delete_draft(self, doi: str) -> None:
-        """Delete a draft DOI (DataCite refuses for registered and findable ones)."""
-        from datacite.errors import DataCiteError, DataCiteNotFoundError
-
-        try:
-            self.api.delete_doi(doi)
-        except DataCiteNotFoundError:
-            return
-        except DataCiteError as exc:
-            raise self._error(exc, f"delete draft DOI {doi}") from None
-
     def _send(self, call: Callable[[], Any], what: str, doi: str, applied: Callable[[DoiState | None], bool]) -> None:
         """Send a write once; after an unclear failure read the DOI, and send again only if it did not apply."""
         from datacite.errors import DataCiteError, DataCiteServerError, HttpError

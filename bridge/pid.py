@@ -62,12 +62,6 @@ def doi_key(doi: str) -> str:
     return doi.casefold()
 
 
-def same_doi(a: str | None, b: str | None) -> bool:
-    """Tell whether two DOIs (in any accepted form) name the same object."""
-    da, db = bare_doi(a or ""), bare_doi(b or "")
-    return da is not None and db is not None and doi_key(da) == doi_key(db)
-
-
 def check_doi(value: str) -> str:
     """Return the DOI in bare 10.x/… form (case kept); raise ValueError saying how to write one."""
     doi = bare_doi(value)

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 from lxml import etree
 from sickle import Sickle
-from sickle.models import Header
 from sickle.response import OAIResponse
 
 from bridge.errors import OAIError, RepositoryError
@@ -184,11 +183,3 @@ class Identity:
         """Format a UTC time at the repository's granularity."""
         when = when.astimezone(dt.UTC)
         return when.strftime("%Y-%m-%dT%H:%M:%SZ") if self.seconds else when.strftime("%Y-%m-%d")
-
-
-def header_of(record: etree._Element) -> Header:
-    """Return sickle's Header model of a <record> or <header> element."""
-    header = record if record.tag.endswith("}header") else record.find("oai:header", NS)
-    if header is None:
-        raise NotOAI("a record without a header")
-    return Header(header)

@@ -252,19 +252,6 @@ class Store:
             db.execute(f"DELETE FROM {table} WHERE uuid = ?", (uid,))
             db.execute("DELETE FROM handle WHERE resource = ?", (uid,))
 
-    def ancestors(self, collection_uuid: str) -> list[dict]:
-        """Return the collection's communities, nearest first."""
-        coll = self.collection(collection_uuid)
-        out: list[dict] = []
-        parent = coll["community"] if coll else None
-        while parent:
-            com = self.community(parent)
-            if com is None or com in out:
-                break
-            out.append(com)
-            parent = com["parent"]
-        return out
-
     # -- items ----------------------------------------------------------------------------------------
     def create_item(
         self,

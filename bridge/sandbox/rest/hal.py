@@ -29,18 +29,6 @@ def paging(request: Request) -> tuple[int, int]:
     return page, min(size, MAX_PAGE_SIZE)
 
 
-def sorting(request: Request, allowed: dict[str, str], default: tuple[str, bool]) -> tuple[str, bool]:
-    """Return (key, descending) from ``sort=field,asc|desc``; 400 for an unknown field or direction."""
-    raw = request.query_params.get("sort")
-    if not raw:
-        return default
-    name, _, direction = raw.partition(",")
-    direction = direction.strip().lower() or "asc"
-    if name.strip() not in allowed or direction not in ("asc", "desc"):
-        raise RestError(400, INVALID)
-    return allowed[name.strip()], direction == "desc"
-
-
 def embeds(request: Request) -> set[str]:
     """Return the requested embeds (``embed=a,b`` or repeated ``embed``)."""
     out: set[str] = set()
