@@ -145,8 +145,12 @@ MORE = [
     Case("latin1-email", {"app.log": log("to josé.pérez@csic.es").decode().encode("latin-1")}, "email"),
     Case("keyword", {"app.log": log("ok")}, "ipv4", {"keywords": ["logs", "gateway 10.20.30.40"]}),
     Case("title", {"app.log": log("ok")}, "email", {"title": "Logs collected by jdoe@csic.es"}),
-    Case("affiliation", {"app.log": log("ok")}, "email",
-         {"creators": [{"given_name": "Alba", "family_name": "Ejemplo", "affiliation": [{"name": "a@csic.es"}]}]}),
+    Case(
+        "affiliation",
+        {"app.log": log("ok")},
+        "email",
+        {"creators": [{"given_name": "Alba", "family_name": "Ejemplo", "affiliation": [{"name": "a@csic.es"}]}]},
+    ),
     Case("methods", {"app.log": log("ok")}, "home-user", {"methods": "Scripts in /home/jdoe/anon were run."}),
     Case("technical-info", {"app.log": log("ok")}, "mac", {"technical_info": "Collector at 3c:22:fb:12:ab:cd."}),
 ]

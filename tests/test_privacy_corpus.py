@@ -108,8 +108,12 @@ def _deep(levels: int) -> bytes:
         ({"c.log.zst": zst(b"fine\n" * 1000)[:-8] + b"\x00" * 8}, Limits(), "c.log.zst", "cannot be decoded"),
         ({"deep.gz": _deep(5)}, Limits(depth=4), "deep.gz", "nested deeper than 4 levels"),
         ({"bomb.bz2": bz2.compress(b"\x00" * (64 << 20))}, Limits(), "bomb.bz2", "more than 1000:1"),
-        ({"in.tar": tar({"x/bomb.gz": gzip.compress(b"\x00" * (8 << 20))})}, Limits(expanded=4 << 20),
-         "in.tar!x/bomb.gz", "expands past the limit of 4 MiB"),
+        (
+            {"in.tar": tar({"x/bomb.gz": gzip.compress(b"\x00" * (8 << 20))})},
+            Limits(expanded=4 << 20),
+            "in.tar!x/bomb.gz",
+            "expands past the limit of 4 MiB",
+        ),
         ({"many.zip": zipped({f"{i}.log": b"ok\n" for i in range(30)})}, Limits(members=20), "many.zip", "20 members"),
     ],
 )
