@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,11 @@ def test_builtin_targets_declare_what_they_differ_in() -> None:
     assert not TARGETS["dspace7"].capabilities.keeps_folders and TARGETS["sword2"].capabilities.keeps_folders
     assert TARGETS["dspace7"].capabilities.rest_item_ids and not TARGETS["sword2"].capabilities.rest_item_ids
     assert Profile(kind="sword2").public_dict()["kind"] == "sword2"  # the public key stays `kind`
+
+
+def test_the_table_does_not_import_the_targets() -> None:
+    """`bridge --help` builds its --target choices from the table without importing httpx, lxml or a target."""
+    heavy = ("httpx", "lxml.etree", "bridge.targets.dspace7", "bridge.targets.sword2")
+    code = f"import sys, bridge.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -14,7 +14,7 @@ from bridge.verify.http_checks import Context
 
 def test_standard_checks_in_report_order() -> None:
     assert CHECKS == ("handle", "doi", "datacite", "landing", "oai_dc", "oai_datacite", "checksums")
-    assert CHECK_TABLE["datacite"].subjects == ("deposit", "pid")  # harvested DOIs are not compared
+    assert CHECK_TABLE["datacite"].origins == ("deposit", "pid")  # harvested DOIs are not compared
     assert CHECK_TABLE["landing"].phase > CHECK_TABLE["handle"].phase
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import httpx
@@ -24,7 +25,7 @@ import httpx
 from bridge.errors import BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
-from bridge.targets.interface import Capabilities, Deposited, DepositPlan, Lookup, Progress, TargetSpec
+from bridge.targets.interface import Deposited, DepositPlan, Lookup, Progress
 from bridge.targets.journal import Journal, retry_ambiguous
 from bridge.times import parse_time
 
@@ -359,10 +360,6 @@ def _file_name(entry: dict[str, Any]) -> str:
     return str(titles[0].get("value")) if titles else str(entry.get("name") or "")
 
 
-SPEC = TargetSpec(
-    name="dspace7",
-    summary="DSpace 7+ REST submission (workspace item, JSON Patch, uploads, licence, workflow)",
-    open=lambda profile, *, spool_dir, transport, timeout: DSpace7Target(profile, transport=transport, timeout=timeout),
-    capabilities=Capabilities(keeps_folders=False, rest_item_ids=True),
-    needs=(("rest_url", "https://…/server/api"),),
-)
+def open_target(profile: Profile, *, spool_dir: Path, transport: Any, timeout: float) -> DSpace7Target:
+    """Open the target (the table's opener; REST needs no spool)."""
+    return DSpace7Target(profile, transport=transport, timeout=timeout)

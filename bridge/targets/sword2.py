@@ -30,7 +30,7 @@ from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_handle
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
-from bridge.targets.interface import Capabilities, Deposited, DepositPlan, Lookup, Progress, RemoteFile, TargetSpec
+from bridge.targets.interface import Deposited, DepositPlan, Lookup, Progress, RemoteFile
 from bridge.targets.journal import Journal, retry_ambiguous
 from bridge.targets.sword2_package import (
     APP,
@@ -380,10 +380,6 @@ def _chunks(path: Path, label: str, total: int, progress: Progress | None) -> It
             yield chunk
 
 
-SPEC = TargetSpec(
-    name="sword2",
-    summary="SWORD v2 deposit (DSpace 5/6 such as Digital.CSIC); searches through the REST API when rest_url is set",
-    open=Sword2Target,
-    capabilities=Capabilities(keeps_folders=True, rest_item_ids=False),
-    needs=(("sword_url", "https://…/swordv2"),),
-)
+def open_target(profile: Profile, *, spool_dir: Path, transport: Any, timeout: float) -> Sword2Target:
+    """Open the target (the table's opener)."""
+    return Sword2Target(profile, spool_dir=spool_dir, transport=transport, timeout=timeout)

@@ -26,7 +26,7 @@ async def doi(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Re
     return await http.check_doi_resolves(ctx, subject.doi, accepted, subject.origin)
 
 
-@check("datacite", needs=("doi",), subjects=("deposit", "pid"))
+@check("datacite", needs=("doi",), origins=("deposit", "pid"))
 async def datacite(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Result | None:
     assert subject.doi is not None
     deposited = subject.receipt.get("deposited") if subject.receipt else None

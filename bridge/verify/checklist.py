@@ -5,7 +5,7 @@ ones in report order (the order of the table is the order of the report). The fu
 context, the subject and the results of the subject's earlier phases, and returns one Result, or None when
 it has nothing to say about this subject::
 
-    @check("robots", needs=("handle",), subjects=("deposit",))
+    @check("robots", needs=("handle",), origins=("deposit",))
     async def robots(ctx: Context, subject: VerifySubject, earlier: list[Result]) -> Result | None: ...
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Need = Literal["handle", "doi", "receipt", "landing_url"]
 CheckFn = Callable[["Context", "VerifySubject", "list[Result]"], Awaitable["Result | None"]]
-EVERY_SUBJECT: tuple[Origin, ...] = ("deposit", "harvested", "pid")
+EVERY_ORIGIN: tuple[Origin, ...] = ("deposit", "harvested", "pid")
 
 
 @dataclass(frozen=True)
@@ -33,22 +33,22 @@ class Check:
     id: str
     run: CheckFn
     needs: tuple[Need, ...] = ()  # VerifySubject fields that must be set for the check to apply
-    subjects: tuple[Origin, ...] = EVERY_SUBJECT
+    origins: tuple[Origin, ...] = EVERY_ORIGIN
     phase: int = 0  # checks of one phase run concurrently, after every lower phase; each sees earlier results
 
     def applies(self, subject: VerifySubject) -> bool:
         """Tell whether the subject has an origin this check covers and has everything it needs."""
-        return subject.origin in self.subjects and all(getattr(subject, need) is not None for need in self.needs)
+        return subject.origin in self.origins and all(getattr(subject, need) is not None for need in self.needs)
 
 
 CHECKS: Registry[Check] = Registry("verify check", key=lambda c: c.id)
 
 
 def check(
-    id: str, *, needs: tuple[Need, ...] = (), subjects: tuple[Origin, ...] = EVERY_SUBJECT, phase: int = 0
+    id: str, *, needs: tuple[Need, ...] = (), origins: tuple[Origin, ...] = EVERY_ORIGIN, phase: int = 0
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated function as the check `id`."""
-    return CHECKS.register(lambda fn: Check(id, fn, needs, subjects, phase))
+    return CHECKS.register(lambda fn: Check(id, fn, needs, origins, phase))
 
 
 def report_order() -> dict[str, int]:
