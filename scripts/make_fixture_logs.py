@@ -137,12 +137,70 @@ def write_app_log(rng: random.Random, root: Path) -> None:
         gz.write(out.getvalue().encode("utf-8"))
 
 
+README = """\
+# Anonymised logs of a research compute cluster, October 2026
+
+Synthetic example artefact of oai-bridge: syslog extracts, a batch scheduler's API log and node metrics
+from three nodes, sampled on 1, 15 and 31 October 2026, for research on log anomaly detection.
+
+- `logs/syslog-2026-10-*.log`: RFC 3164 syslog lines (cron, sshd, systemd, kernel, slurmd), time ordered.
+- `logs/app.jsonl.gz`: gzip-compressed JSON Lines, one scheduler API event per line.
+- `metrics/node-metrics.csv`: one row per node and six hours.
+
+Every field is described in `CODEBOOK.md`, with the anonymisation applied before publication.
+"""
+
+CODEBOOK = """\
+# Codebook
+
+## metrics/node-metrics.csv (comma-separated, header row, UTF-8)
+
+| column | type | unit | meaning |
+|---|---|---|---|
+| timestamp | ISO 8601 UTC | - | start of the six-hour window |
+| host_hash | string `n-` + 6 hex digits | - | node name, keyed SHA-256 truncated to 24 bits |
+| cpu_pct | decimal | percent | mean CPU use |
+| mem_pct | decimal | percent | mean memory use |
+| load1 | decimal | - | mean one-minute load average |
+| disk_read_kBps, disk_write_kBps | integer | kB/s | mean disk throughput |
+| net_rx_kBps, net_tx_kBps | integer | kB/s | mean network throughput |
+
+## logs/app.jsonl.gz (gzip, JSON Lines)
+
+| key | type | meaning |
+|---|---|---|
+| ts | ISO 8601 UTC, milliseconds | event time |
+| level | INFO, WARN or ERROR | severity |
+| logger | string | emitting component |
+| host | `n-` + 6 hex digits | node, hashed as above |
+| event | string | job.submitted, job.started, job.finished, job.failed, ... |
+| job_id | `j-` + 6 digits | scheduler job |
+| user | `u-` + 6 hex digits | scheduler user, keyed hash (a different key from the nodes) |
+| client_ip | `<IP>` or a documentation address | client address, replaced |
+| duration_ms | integer | request duration |
+| error | string, optional | error message |
+
+## logs/syslog-*.log (RFC 3164)
+
+`<month> <day> <time> <host_hash> <program>[<pid>]: <message>`; login names are `<USER>`, numeric uids
+`<UID>`, key fingerprints `<KEY>`, hardware addresses `<MAC>`, file servers `<HOST>`, home directories
+`/home/<user>/`; client addresses are `<IP>` or mapped into the documentation ranges of RFC 5737 and RFC 3849.
+"""
+
+
+def write_docs(root: Path) -> None:
+    """Write the README and the codebook (FAIR R1.2: provenance and a data dictionary travel with the data)."""
+    (root / "README.md").write_text(README, encoding="utf-8")
+    (root / "CODEBOOK.md").write_text(CODEBOOK, encoding="utf-8")
+
+
 def write_all(root: Path = ROOT) -> None:
     """Write every data file of the artefact under ``root``."""
     rng = random.Random(SEED)
     write_syslogs(rng, root)
     write_metrics(rng, root)
     write_app_log(rng, root)
+    write_docs(root)
 
 
 def main() -> None:

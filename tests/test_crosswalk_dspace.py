@@ -93,7 +93,7 @@ def test_model_weights_in_digital_csic_fields() -> None:
 def test_logs_embargo_and_methods() -> None:
     m = mapping("anonymised-logs")
     metadata = to_dspace(build_record(anonymised_logs(), m, doi=DOI), m)
-    assert plain(metadata, "dc.type") == ["dataset"]
+    assert plain(metadata, "dc.type") == ["Dataset"]
     assert plain(metadata, "dc.type.coar") == ["http://purl.org/coar/resource_type/c_ddb1"]
     assert plain(metadata, "dc.rights") == ["info:eu-repo/semantics/embargoedAccess"]
     assert plain(metadata, "dc.date.embargo") == ["2030-01-01"]

@@ -51,8 +51,8 @@ def test_shipped_mappings_load_with_their_types() -> None:
 
 def test_shipped_coar_types() -> None:
     coar = {m.name: (m.dspace.type, m.dspace.coar_type) for m in list_mappings([REPO_MAPPINGS])}
-    assert coar["anonymised-logs"] == ("dataset", "http://purl.org/coar/resource_type/c_ddb1")
-    assert coar["satellite-products"] == ("dataset", "http://purl.org/coar/resource_type/c_ddb1")
+    assert coar["anonymised-logs"] == ("Dataset", "http://purl.org/coar/resource_type/c_ddb1")
+    assert coar["satellite-products"] == ("Dataset", "http://purl.org/coar/resource_type/c_ddb1")
     assert coar["model-weights"] == ("other", "http://purl.org/coar/resource_type/c_1843")
 
 
@@ -74,7 +74,7 @@ def test_minimal_file_gets_every_default(tmp_path: Path) -> None:
     assert m.dspace.fields.title == "dc.title"
     assert m.dspace.fields.doi == "dc.identifier.doi"
     assert m.dspace.relation_fields["IsDerivedFrom"] == "dc.relation.isbasedon"
-    assert (m.dspace.type, m.dspace.coar_type) == ("dataset", "http://purl.org/coar/resource_type/c_ddb1")
+    assert (m.dspace.type, m.dspace.coar_type) == ("Dataset", "http://purl.org/coar/resource_type/c_ddb1")
     assert m.relation_for("code").relation_type == "IsCompiledBy"
 
 

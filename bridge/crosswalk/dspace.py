@@ -53,6 +53,8 @@ def to_dspace(record: dict[str, Any], mapping: Mapping) -> MetadataMap:
             put(getattr(fields, attr), description["description"], view.lang_of(description))
     for licence in view.licences(record):
         put(fields.license, licence.get("rightsUri") or licence.get("rights"))
+        # DSpace 7.6+ signposting sends only dc.rights.uri as the `license` link
+        put(fields.license_uri, licence.get("rightsUri"))
     put(fields.access_rights, view.access_uri(record))
     put(fields.type, mapping.dspace.type)
     put(fields.type_coar, mapping.dspace.coar_type)

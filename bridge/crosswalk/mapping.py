@@ -141,6 +141,7 @@ class DSpaceFields(_Model):
     methods: str = "dc.description"
     technical_info: str = "dc.description"
     license: str = "dc.rights.license"
+    license_uri: str = "dc.rights.uri"  # what DSpace 7.6+ signposting sends as the `license` link
     access_rights: str = "dc.rights"
     type: str = "dc.type"
     type_coar: str = "dc.type.coar"
@@ -170,9 +171,9 @@ DEFAULT_RELATION_FIELDS = {
     "IsReferencedBy": "dc.relation.isreferencedby",
     "IsNewVersionOf": "dc.relation.isversionof",
 }
-_COAR_BY_TYPE = {  # resourceTypeGeneral -> (dc.type label, COAR resource type)
-    "Dataset": ("dataset", COAR_PREFIX + "c_ddb1"),
-    "Software": ("software", COAR_PREFIX + "c_5ce6"),
+_COAR_BY_TYPE = {  # resourceTypeGeneral -> (dc.type as DSpace 7.6+ signposting spells it, COAR type)
+    "Dataset": ("Dataset", COAR_PREFIX + "c_ddb1"),
+    "Software": ("Software", COAR_PREFIX + "c_5ce6"),
 }
 
 

@@ -299,7 +299,9 @@ def _rights(root: etree._Element, f: Fields) -> None:
     texts, uris = [], []
     for _, v in f("dc.rights"):
         value = str(v["value"]).strip()
-        (uris if _URI.match(value) else texts).append((value, lang_of(v)))
+        bucket = uris if _URI.match(value) else texts
+        if all(value != seen for seen, _ in bucket):  # dc.rights.license and dc.rights.uri may repeat a URL
+            bucket.append((value, lang_of(v)))
     access = [u for u in uris if u[0].startswith("info:eu-repo/semantics/")]
     licences = [u for u in uris if u not in access]
     if not (texts or uris):
