@@ -9,6 +9,10 @@ from typing import Annotated
 
 import typer
 
+from bridge.commands.output import err_console, run
+from bridge.errors import TransportError, UsageError, VerificationError
+from bridge.fsutil import write_atomic
+
 
 class FairFormat(enum.StrEnum):
     table = "table"
@@ -50,47 +54,30 @@ def fair(
 
     Exit codes: 0 every Essential indicator passes, 3 one fails, 1 the checker itself failed, 2 bad usage.
     """
-    from bridge.cli import err_console, run
-    from bridge.errors import TransportError, UsageError, VerificationError
     from bridge.fair.report import headline, render
     from bridge.settings import load_settings
-    from bridge.verify.report import write_atomic
 
     def work() -> None:
         settings = load_settings()
-        extra = None
-        if all_records:
-            if target:
-                raise UsageError("give either a folder or PID, or --all, not both")
-            from bridge.fair.online import FairOptions, assess_all
-            from bridge.verify import parse_since
-
-            options = FairOptions(
-                since=parse_since(since) if since else None, concurrency=concurrency, per_host=per_host
+        if all_records or (target and not Path(target).exists() and _looks_like_pid(target)):
+            raise UsageError(
+                "assessing PIDs (and --all) comes with the next version of bridge fair",
+                hint="assess the artefact folder for now",
             )
-            reports, extra = assess_all(settings, options, profile=profile)
-        elif not target:
+        if not target:
             raise UsageError("nothing to assess", hint="give an artefact folder, a Handle, a DOI, or --all")
-        elif Path(target).is_dir():
-            from bridge.fair.assess import assess_path
-
-            reports = [assess_path(Path(target), settings)]
-        elif Path(target).exists():
-            raise UsageError(f"{target}: not a folder", hint="give an artefact folder, a Handle, a DOI or a URL")
-        elif not _looks_like_pid(target):
+        if not Path(target).is_dir():
             raise UsageError(
                 f"{target}: no such folder, and not a Handle, DOI or URL",
                 hint="give an artefact folder, a Handle (10261/42), a DOI (10.x/y) or a landing URL",
             )
-        else:
-            from bridge.fair.online import FairOptions, assess_pid
+        from bridge.fair.assess import assess_path
 
-            reports = [
-                assess_pid(settings, target, FairOptions(concurrency=concurrency, per_host=per_host), profile=profile)
-            ]
+        reports = [assess_path(Path(target), settings)]
+        extra = None
         for path in outputs or []:
             chosen = fmt.value if fmt else SUFFIXES.get(path.suffix.lower(), "table")
-            write_atomic(path, render(reports, chosen, extra=extra))
+            write_atomic(path, render(reports, chosen, extra=extra), what="the FAIR report")
             err_console.print(f"{chosen} report written to {path}", markup=False)
         if not outputs:
             sys.stdout.write(render(reports, (fmt or FairFormat.table).value, extra=extra))
@@ -114,6 +101,6 @@ def fair(
 
 
 def _looks_like_pid(text: str) -> bool:
-    from bridge.verify.pids import bare_doi, bare_handle
+    from bridge.pid import bare_doi, bare_handle
 
     return text.startswith(("http://", "https://")) or bool(bare_doi(text) or bare_handle(text))

@@ -7,7 +7,7 @@ from typing import Any
 
 from bridge.fair import vocab
 from bridge.fair.evidence import Evidence
-from bridge.verify.pids import bare_doi, bare_handle
+from bridge.pid import bare_doi, bare_handle
 
 PLACEHOLDER_HANDLE_PREFIX = "123456789"  # DSpace's default handle.prefix: never registered
 TEST_DOI_PREFIX = "10.5072"  # DataCite's retired test prefix

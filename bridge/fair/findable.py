@@ -10,7 +10,7 @@ from bridge.fair import common
 from bridge.fair.common import fix
 from bridge.fair.evidence import Evidence
 from bridge.fair.model import NotApplicable, Outcome, Tests, indicator
-from bridge.verify.pids import bare_doi, bare_handle
+from bridge.pid import bare_doi, bare_handle
 
 BITSTREAM_LIMIT = 10  # DSpace signposting.item.bitstreams.limit: from this many files no `item` links
 
