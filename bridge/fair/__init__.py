@@ -12,6 +12,6 @@ could not be fetched is ``indeterminate`` and left out of the totals, never scor
 from __future__ import annotations
 
 from bridge.fair.assess import assess, assess_path
-from bridge.fair.model import INDICATORS, Indicator, Outcome, Report, Result
+from bridge.fair.model import INDICATORS, FairReport, Indicator, IndicatorResult, Outcome
 
-__all__ = ["INDICATORS", "Indicator", "Outcome", "Report", "Result", "assess", "assess_path"]
+__all__ = ["INDICATORS", "FairReport", "Indicator", "IndicatorResult", "Outcome", "assess", "assess_path"]

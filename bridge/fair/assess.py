@@ -6,27 +6,27 @@ from pathlib import Path
 
 from bridge.fair import accessible, findable, interoperable, reusable  # noqa: F401 - they fill INDICATORS
 from bridge.fair.evidence import Evidence, from_validated
-from bridge.fair.model import INDICATORS, PASS_POINTS, PRINCIPLES, Missing, NotApplicable, Report, Result
+from bridge.fair.model import INDICATORS, PASS_POINTS, PRINCIPLES, FairReport, IndicatorResult, Missing, NotApplicable
 from bridge.settings import Settings
 
 
-def assess(ev: Evidence) -> Report:
+def assess(ev: Evidence) -> FairReport:
     """Run every indicator that applies to the evidence's mode; return the report."""
-    results: list[Result] = []
+    results: list[IndicatorResult] = []
     for ind in INDICATORS:
         if ev.mode == "artefact" and not ind.offline:
             continue
         try:
             out = ind.check(ev)
         except Missing as exc:
-            results.append(Result(ind, "indeterminate", None, [f"not assessed: {exc}"], [], []))
+            results.append(IndicatorResult(ind, "indeterminate", None, [f"not assessed: {exc}"], [], []))
             continue
         except NotApplicable as exc:
-            results.append(Result(ind, "not_applicable", None, [str(exc)], [], []))
+            results.append(IndicatorResult(ind, "not_applicable", None, [str(exc)], [], []))
             continue
         status = "pass" if out.points >= PASS_POINTS else "fail"
         advice = out.advice or ([ind.advice] if status == "fail" else [])
-        results.append(Result(ind, status, out.points, out.messages, advice, out.evidence, out.problems))
+        results.append(IndicatorResult(ind, status, out.points, out.messages, advice, out.evidence, out.problems))
     results.sort(key=lambda r: PRINCIPLES.index(r.indicator.principle))  # F, A, I, R; registration order within
     info = {
         "indicators": len(results),
@@ -34,10 +34,10 @@ def assess(ev: Evidence) -> Report:
     }
     if ev.failed:
         info["unreachable"] = dict(ev.failed)
-    return Report(ev.subject, ev.mode, results, info=info)
+    return FairReport(ev.subject, ev.mode, results, info=info)
 
 
-def assess_path(root: Path, settings: Settings) -> Report:
+def assess_path(root: Path, settings: Settings) -> FairReport:
     """Assess an artefact folder before publishing: the checks its metadata and files alone can answer."""
     from bridge.validate import validate_artifact
 

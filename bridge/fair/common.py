@@ -23,7 +23,7 @@ DSPACE_SCHEMA_TYPES = {
     "Video": "VideoObject",
     "Recording, musical": "MusicRecording",
     "Thesis": "Thesis",
-    "Technical Report": "Report",
+    "Technical FairReport": "FairReport",
     "Map": "Map",
     "Preprint": "ScholarlyArticle",
     "Presentation": "PresentationDigitalDocument",

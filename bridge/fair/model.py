@@ -128,7 +128,7 @@ def indicator(
 
 
 @dataclass
-class Result:
+class IndicatorResult:
     """One indicator's result in a report (FAIR EVA's per-indicator object, plus advice, evidence and F-UJI ids)."""
 
     indicator: Indicator
@@ -170,7 +170,7 @@ class Result:
         }
 
 
-def weighted(results: list[Result]) -> float | None:
+def weighted(results: list[IndicatorResult]) -> float | None:
     """Return Σ(points·weight)/Σweight over the counted results (FAIR EVA's web.py), or None when none counts."""
     counted = [r for r in results if r.counted and r.points is not None]
     total = sum(r.indicator.weight for r in counted)
@@ -180,16 +180,16 @@ def weighted(results: list[Result]) -> float | None:
 
 
 @dataclass
-class Report:
+class FairReport:
     """The FAIR assessment of one artefact folder or one PID."""
 
     subject: str
     mode: Literal["artefact", "pid"]
-    results: list[Result]
+    results: list[IndicatorResult]
     error: str | None = None  # the checker failed for this subject (no evidence at all)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def by_principle(self, principle: str) -> list[Result]:
+    def by_principle(self, principle: str) -> list[IndicatorResult]:
         return [r for r in self.results if r.indicator.principle == principle]
 
     @property
@@ -197,11 +197,11 @@ class Report:
         return weighted(self.results)
 
     @property
-    def essential_failed(self) -> list[Result]:
+    def essential_failed(self) -> list[IndicatorResult]:
         return [r for r in self.results if r.indicator.weight == 20 and r.status == "fail"]
 
     @property
-    def indeterminate(self) -> list[Result]:
+    def indeterminate(self) -> list[IndicatorResult]:
         return [r for r in self.results if r.status == "indeterminate"]
 
     def essential(self) -> dict[str, int]:

@@ -22,13 +22,13 @@ from typing import Any
 
 from lxml import etree
 
-from bridge.fair.model import PRINCIPLES, Report
+from bridge.fair.model import PRINCIPLES, FairReport
 
 FORMATS = ("table", "json", "markdown", "junit")
 MARK = {"pass": "PASS", "fail": "FAIL", "indeterminate": "INDET", "not_applicable": "N/A"}
 
 
-def render(reports: Sequence[Report], fmt: str, *, extra: dict[str, Any] | None = None) -> str:
+def render(reports: Sequence[FairReport], fmt: str, *, extra: dict[str, Any] | None = None) -> str:
     """Render one report (or several) in one of FORMATS."""
     if fmt == "json":
         if len(reports) == 1 and not extra:
@@ -42,7 +42,7 @@ def render(reports: Sequence[Report], fmt: str, *, extra: dict[str, Any] | None 
     return "\n".join(render_table(r) for r in reports)
 
 
-def headline(report: Report) -> str:
+def headline(report: FairReport) -> str:
     """Return '<subject>: FAIR 96.2% — Essential 8/8 passed (1 indeterminate)'."""
     if report.error:
         return f"{report.subject}: not assessed: {report.error}"
@@ -52,7 +52,7 @@ def headline(report: Report) -> str:
     return f"{report.subject}: FAIR {score}; Essential {e['passed']}/{e['total']} passed{extra}"
 
 
-def render_table(report: Report) -> str:
+def render_table(report: FairReport) -> str:
     """Return an aligned plain-text table: one row per indicator, then the totals and the top advice."""
     rows = [("STATUS", "INDICATOR", "LEVEL", "POINTS", "F-UJI", "FINDING")]
     for r in report.results:
@@ -77,7 +77,7 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: FairReport) -> str:
     """Return a Markdown table of the report (what the README shows)."""
     out = [f"**{headline(report)}**", "", "| status | indicator | level | points | F-UJI | finding |"]
     out.append("|---|---|---|---|---|---|")
@@ -99,7 +99,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_junit(reports: Sequence[Report]) -> bytes:
+def render_junit(reports: Sequence[FairReport]) -> bytes:
     """Return JUnit XML: one testsuite per subject, one testcase per indicator; indeterminate and N/A are skipped."""
     root = etree.Element("testsuites", name="bridge fair")
     for report in reports:
