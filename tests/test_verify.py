@@ -20,7 +20,7 @@ from bridge.verify import compare, history, parse_duration, parse_since
 from bridge.verify import http_checks as checks
 from bridge.verify.fetch import Fetcher
 from bridge.verify.model import Report, Result
-from bridge.verify.pids import rebase, same_place, same_url
+from bridge.verify.urls import rebase, same_place, same_url
 
 FAST = RetryPolicy(attempts=3, base_wait=0.01, max_wait=0.05, jitter=0.0)
 

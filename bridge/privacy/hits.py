@@ -31,7 +31,6 @@ class Hit:
     masked: str = ""  # set when the default mask of the value would hide too much (home directories)
 
 
-
 Finder = Callable[[bytes, bytes], Iterator[Hit]]  # (block, block.lower()) -> hits
 
 

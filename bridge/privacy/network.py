@@ -210,5 +210,3 @@ def find_mac(block: bytes, low: bytes) -> Iterator[Hit]:
             value = block[m.start(1) : m.end(1)].decode("ascii")
             if reportable_mac(value):
                 yield Hit(m.start(1), m.end(1), "mac", value, "bare")
-
-

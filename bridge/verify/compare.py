@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bridge.pid import bare_doi, dois_in, names_handle
-from bridge.verify.pids import normal_text, normal_url, same_url
+from bridge.verify.urls import normal_text, normal_url, same_url
 
 MAX_SHOWN = 3
 

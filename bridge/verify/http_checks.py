@@ -19,8 +19,8 @@ from bridge.targets import DEFAULT_TARGET, TARGETS
 from bridge.verify import compare
 from bridge.verify.fetch import Fetched, Fetcher
 from bridge.verify.model import Origin, Result, VerifySubject
-from bridge.verify.pids import same_place
 from bridge.verify.roundtrip import RoundTrip
+from bridge.verify.urls import same_place
 
 # Production defaults for profiles that do not name their resolvers.
 HANDLE_API = "https://hdl.handle.net/api/handles"

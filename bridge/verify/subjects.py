@@ -10,7 +10,7 @@ from bridge.pid import dois_in, handle_of_oai_identifier, handles_in, parse_pid
 from bridge.settings import Profile
 from bridge.times import parse_time
 from bridge.verify.model import VerifySubject
-from bridge.verify.pids import rebase
+from bridge.verify.urls import rebase
 
 PUBLISHED = ("published", "already-published")
 

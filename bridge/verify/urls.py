@@ -1,4 +1,4 @@
-"""URL and text comparison for verify (the syntax of DOIs and Handles is bridge.pid's)."""
+"""URL and text comparison for verify: the same page under another form, scheme or port (PIDs are bridge.pid's)."""
 
 from __future__ import annotations
 
