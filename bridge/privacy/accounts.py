@@ -58,11 +58,12 @@ _FIELDS = (
     rb"user(?:_?name)?:\s+" + _NAME + _AFTER,  # user: jdoe
     *(key + rb"\s*=\s*[\"']?" + _NAME for key in (b"uid", b"logname", b"login", b"acct")),
     *(key + rb"[\"']\s*:\s*[\"']" + _NAME for key in (b"uid", b"login")),
-    rb"for (?:invalid |illegal )?user " + _NAME + _AFTER,  # sshd, PAM: session opened for user jdoe(uid=…)
-    rb"invalid user " + _NAME + _AFTER,
-    rb"of user " + _NAME + _AFTER,  # systemd-logind: New session 3 of user jdoe.
+    # sshd, PAM, logind: session opened for user jdoe(uid=…), Invalid user jdoe from, New session 3 of user jdoe.,
+    # Disconnected from user jdoe, Connection closed by authenticating user jdoe
+    *(word + rb" user " + _NAME + _AFTER for word in (b"for", b"invalid", b"illegal", b"of", b"from", b"by")),
+    rb"authenticating user " + _NAME + _AFTER,
     rb"login on \S+ by " + _NAME + _AFTER,
-    *(word + rb" [\w/-]+ for (?!invalid user |illegal user )" + _NAME + _AFTER for word in (b"accepted", b"failed")),
+    rb"for (?!invalid user |illegal user )" + _NAME + rb" from ",  # Accepted/Failed/Postponed publickey for jdoe from
     rb"sudo(?:\[\d+\])?:\s+" + _NAME + rb"(?= : )",  # sudo:   jdoe : TTY=pts/0 ; …
     rb"su(?:\[\d+\])?: \(to " + _NAME + rb"\)",  # su: (to root) jdoe on pts/1
     rb"su(?:\[\d+\])?: \(to [^)\s]+\) " + _NAME + _AFTER,

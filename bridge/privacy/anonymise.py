@@ -28,7 +28,7 @@ from bridge.errors import MetadataError, Problem, UsageError
 from bridge.privacy.archives import DEFAULT_LIMITS, Budget, Limits, Unreadable
 from bridge.privacy.gate import REPORT_NAME
 from bridge.privacy.pseudonyms import EMAIL_DOMAIN, Pseudonymiser, load_key
-from bridge.privacy.rewrite import BinaryFinding, Context, rewrite
+from bridge.privacy.rewrite import BinaryFinding, RewriteRun, rewrite
 
 PUBLISH = "publish.yaml"
 
@@ -92,7 +92,7 @@ def _copy_tree(
             rel = rel_folder / filename
             if rel.as_posix() == REPORT_NAME:
                 continue  # an earlier report describes other files; a new one is written
-            ctx = Context(pseudonyms, Budget(limits))
+            ctx = RewriteRun(pseudonyms, Budget(limits))
             target_rel = Path(*(ctx.name(part) for part in rel.parts))
             source = src / rel
             if source.is_symlink():

@@ -119,40 +119,44 @@ def find_email(block: bytes, low: bytes) -> Iterator[Hit]:
             yield Hit(m.start(), m.end(), "email", value, "plain")
 
 
+_ENCODED_AT = rb"(?:%(?:25)?40|&#0*64;|&#[xX]0*40;|&commat;)"  # URL-encoded (also twice) and HTML entities
 _email_url = anchored(
-    re.compile(rb"%(?:25)?40(?=[A-Za-z0-9])"),
+    re.compile(rb"(?:%(?:25)?40|&#0*64;|&#[xX]0*40;|&commat;)(?=[A-Za-z0-9])"),
     _EMAIL_LOCAL,
     256,
-    re.compile(rb"(?<![\w.%+-])[\w.%+-]+?%(?:25)?40" + _DOMAIN),
+    re.compile(rb"(?<![\w.%+-])[\w.%+-]+?" + _ENCODED_AT + _DOMAIN),
 )
+_html_at = re.compile(rb"&#0*64;|&#[xX]0*40;|&commat;")
 
 
 def find_email_encoded(block: bytes, low: bytes) -> Iterator[Hit]:
-    """URL-encoded addresses: jdoe%40csic.es (and the double-encoded jdoe%2540csic.es)."""
+    """Encoded addresses: jdoe%40csic.es, jdoe%2540csic.es, jdoe&#64;csic.es, jdoe&commat;csic.es."""
     for m in _email_url(block):
-        value = urllib.parse.unquote(urllib.parse.unquote(_text(m)))
+        value = urllib.parse.unquote(urllib.parse.unquote(_html_at.sub(b"@", m.group()).decode("utf-8", "replace")))
         if value.count("@") == 1 and reportable_email(value):
             yield Hit(m.start(), m.end(), "email", value, "url")
 
 
 # On the lowered block, from the literal: [at] (AT) {@} < at >; the opening bracket is checked by hand.
 _AT_BRACKETS = (re.compile(rb"at\s*[\]\)\}>]"), re.compile(rb"@\s*[\]\)\}>]"))
-_AT_WORD = re.compile(rb"AT\s+")  # " AT ", only with " DOT " in the domain
-_DOT = rb"(?:\s*[\[\(\{<]\s*(?i:dot|\.)\s*[\]\)\}>]\s*|\s+DOT\s+|\.)"
+_AT_WORD = re.compile(rb"at\s+")  # " at " on the lowered block, only with " dot " in the domain too
+_DOT = rb"(?:\s*[\[\(\{<]\s*(?i:dot|\.)\s*[\]\)\}>]\s*|\s+(?i:dot)\s+|\.)"
 _LABEL = rb"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _obf_domain = re.compile(rb"\s*(%s(?:%s%s)+)(?![\w-])" % (_LABEL, _DOT, _LABEL))
-_obf_split = re.compile(rb"\s*[\[\(\{<]\s*(?:[dD][oO][tT]|\.)\s*[\]\)\}>]\s*|\s+DOT\s+|\.")
+_obf_split = re.compile(rb"\s*[\[\(\{<]\s*(?i:dot|\.)\s*[\]\)\}>]\s*|\s+(?i:dot)\s+|\.")
+_dot_word = re.compile(rb" dot ")
 _obf_local = re.compile(rb"(?<![\w.+-])[A-Za-z0-9][\w.+-]*\Z")
 
 
 def find_email_obfuscated(block: bytes, low: bytes) -> Iterator[Hit]:
     """Written-out addresses: jdoe [at] csic [dot] es, jdoe(at)csic.es, jdoe AT csic DOT es, jdoe[@]csic[.]es."""
-    for pattern, text in ((_AT_BRACKETS[0], low), (_AT_BRACKETS[1], low), (_AT_WORD, block)):
+    for pattern in (*_AT_BRACKETS, _AT_WORD):
+        text = low
         for a in pattern.finditer(text):
             start = a.start()
             if pattern is _AT_WORD:
-                if start == 0 or block[start - 1] not in b" \t":
-                    continue
+                if start == 0 or block[start - 1] not in b" \t" or _dot_word.search(low, a.end(), a.end() + 80) is None:
+                    continue  # a bare " at " is a word unless " dot " follows: jdoe at csic dot es
             else:
                 while start > 0 and block[start - 1] in b" \t" and a.start() - start < 4:
                     start -= 1
@@ -166,8 +170,8 @@ def find_email_obfuscated(block: bytes, low: bytes) -> Iterator[Hit]:
             if local is None or domain is None:
                 continue
             raw_domain = domain.group(1)
-            if pattern is _AT_WORD and b"DOT" not in raw_domain:
-                continue  # a bare " AT " is a word unless the domain is written out too
+            if pattern is _AT_WORD and b" dot " not in raw_domain.lower():
+                continue
             labels = _obf_split.split(raw_domain)
             value = f"{_text(local)}@{b'.'.join(labels).decode('ascii', 'replace')}"
             if labels[-1].isalpha() and reportable_email(value):

@@ -48,7 +48,7 @@ class BinaryFinding(Exception):
 
 
 @dataclass
-class Context:
+class RewriteRun:
     """What one anonymisation run shares: the pseudonyms, the limits and the counts by kind."""
 
     pseudonyms: Pseudonymiser
@@ -78,7 +78,9 @@ class Context:
         return self.pseudonyms.token("user", name)
 
 
-def rewrite(raw: IO[bytes], out: IO[bytes], path: str, ctx: Context, *, depth: int = 0, seekable: bool = False) -> None:
+def rewrite(
+    raw: IO[bytes], out: IO[bytes], path: str, ctx: RewriteRun, *, depth: int = 0, seekable: bool = False
+) -> None:
     """Write the anonymised form of ``raw`` (named ``path`` in errors) to ``out``."""
     head = read_head(raw)
     kind = sniff(head)
@@ -105,7 +107,7 @@ def rewrite(raw: IO[bytes], out: IO[bytes], path: str, ctx: Context, *, depth: i
     writer.close()
 
 
-def rewrite_leaf(raw: IO[bytes], out: IO[bytes], path: str, ctx: Context) -> None:
+def rewrite_leaf(raw: IO[bytes], out: IO[bytes], path: str, ctx: RewriteRun) -> None:
     """Rewrite one text stream block by block in its own encoding; copy binary data that holds nothing."""
     first = raw.read(SNIFF)
     codec, text = classify(first)
@@ -138,7 +140,7 @@ def _compressor(kind: str, out: IO[bytes]) -> Any:
     return zstandard.ZstdCompressor().stream_writer(out, closefd=False)
 
 
-def _rewrite_tar(stream: Guarded, out: IO[bytes], path: str, ctx: Context, depth: int) -> None:
+def _rewrite_tar(stream: Guarded, out: IO[bytes], path: str, ctx: RewriteRun, depth: int) -> None:
     limits = ctx.budget.limits
     try:
         with tarfile.open(fileobj=stream, mode="r|") as source, tarfile.open(  # type: ignore[call-overload]
@@ -170,7 +172,7 @@ def _rewrite_tar(stream: Guarded, out: IO[bytes], path: str, ctx: Context, depth
 
 
 def _rewrite_zip(
-    raw: IO[bytes], head: bytes, out: IO[bytes], path: str, ctx: Context, depth: int, seekable: bool
+    raw: IO[bytes], head: bytes, out: IO[bytes], path: str, ctx: RewriteRun, depth: int, seekable: bool
 ) -> None:
     limits = ctx.budget.limits
     with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
