@@ -142,6 +142,7 @@ MORE = [
     Case("sshd-postponed", {"auth.log": log("sshd[1]: Postponed publickey for mgarcia from 192.0.2.7 port 5")}, "user"),
     Case("sshd-disconnected", {"auth.log": log("sshd[1]: Disconnected from user mgarcia 192.0.2.7 port 5")}, "user"),
     Case("sshd-authenticating", {"auth.log": log("closed by authenticating user mgarcia 192.0.2.7")}, "user"),
+    Case("hex-mapped-ipv6", {"app.log": log("peer ::ffff:a14:1e28 connected")}, "ipv4"),
     Case("json-mac", {"app.jsonl": b'{"mac_address": "3C5282AABBCC"}\n'}, "mac"),
     Case("file-url-home", {"app.log": log("loaded file:///home/jdoe/model.pt")}, "home-user"),
     Case("scp-home", {"app.log": log("scp node1:/home/jdoe/out.tar .")}, "home-user"),

@@ -115,6 +115,8 @@ def _deep(levels: int) -> bytes:
             "expands past the limit of 4 MiB",
         ),
         ({"many.zip": zipped({f"{i}.log": b"ok\n" for i in range(30)})}, Limits(members=20), "many.zip", "20 members"),
+        ({"logs.7z": b"7z\xbc\xaf\x27\x1c" + bytes(64)}, DEFAULT_LIMITS, "logs.7z", "is a 7-Zip archive"),
+        ({"t.tar": tar({"cap.pcap": b"\xd4\xc3\xb2\xa1" + bytes(64)})}, DEFAULT_LIMITS, "t.tar!cap.pcap", "packet"),
     ],
 )
 def test_what_cannot_be_checked_fails_closed_naming_member_and_limit(

@@ -76,6 +76,28 @@ class Event:
     fields: dict[str, str] = field(default_factory=dict)  # tar owner names (uname, gname)
 
 
+# Formats the gate cannot open: their content would pass unseen, so they fail closed (fix: unpack, or export text).
+REFUSED = (
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x04\x22\x4d\x18", "an LZ4 stream"),
+    (b"LZIP", "an lzip stream"),
+    (b"\x1f\x9d", "a Unix compress (.Z) stream"),
+    (b"MSCF", "a Microsoft cabinet"),
+    (b"\xd4\xc3\xb2\xa1", "a packet capture (addresses are binary)"),
+    (b"\xa1\xb2\xc3\xd4", "a packet capture (addresses are binary)"),
+    (b"\x4d\x3c\xb2\xa1", "a packet capture (addresses are binary)"),
+    (b"\x0a\x0d\x0d\x0a", "a pcapng packet capture (addresses are binary)"),
+    (b"PAR1", "a Parquet file (compressed columns)"),
+    (b"Obj\x01", "an Avro container (compressed blocks)"),
+)
+
+
+def refused(head: bytes) -> str | None:
+    """Return what a format is when the gate cannot look inside it, else None."""
+    return next((what for magic, what in REFUSED if head.startswith(magic)), None)
+
+
 def sniff(head: bytes) -> str | None:
     """Return the layer kind the magic bytes announce: gzip, bz2, xz, zstd, zip, tar, or None."""
     if head.startswith(b"\x1f\x8b\x08"):
@@ -211,6 +233,9 @@ def walk(raw: IO[bytes], path: str, budget: Budget, *, depth: int = 0, seekable:
     head = read_head(raw)
     kind = sniff(head)
     if kind is None:
+        what = refused(head)
+        if what:
+            raise Unreadable(path, f"is {what}, which cannot be checked; unpack it or export its content as text")
         yield Event(path, data=Prefixed(head, raw))  # type: ignore[arg-type]
         return
     limits = budget.limits

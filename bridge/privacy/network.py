@@ -47,9 +47,12 @@ def find_ipv6(block: bytes, low: bytes) -> Iterator[Hit]:
         if v4 is None and address in IGNORED_V6[0] and "." in text:
             v4 = ipaddress.IPv4Address(int(address))  # IPv4-compatible ::a.b.c.d
         if v4 is not None:
-            if "." in text and reportable_v4(str(v4)):  # the dotted tail is the address
-                tail = m.start() + text.rfind(":") + 1
-                yield Hit(tail, m.end(), "ipv4", str(v4), "dotted")
+            if not reportable_v4(str(v4)):
+                continue
+            if "." in text:  # the dotted tail is the address
+                yield Hit(m.start() + text.rfind(":") + 1, m.end(), "ipv4", str(v4), "dotted")
+            elif address.ipv4_mapped is not None:  # ::ffff:a14:1e28
+                yield Hit(m.start(), m.end(), "ipv4", str(v4), "mapped")
             continue
         if not any(address in net for net in IGNORED_V6):
             yield Hit(m.start(), m.end(), "ipv6", text, "ipv6")

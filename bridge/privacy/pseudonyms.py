@@ -63,6 +63,8 @@ class Pseudonymiser:
             new = self.address(value)
             if form == "arpa":
                 return ".".join(reversed(new.split("."))).encode()
+            if form == "mapped":
+                return f"::ffff:{new}".encode()
             return new.replace(".", {"dash": "-", "underscore": "_"}.get(form, ".")).encode()
         if kind == "ipv6":
             new = self.address(str(ipaddress.IPv6Address(value)))

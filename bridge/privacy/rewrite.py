@@ -31,6 +31,7 @@ from bridge.privacy.archives import (
     decompressor,
     gzip_names,
     read_head,
+    refused,
     sniff,
 )
 from bridge.privacy.hits import reportable_user
@@ -84,6 +85,8 @@ def rewrite(
     """Write the anonymised form of ``raw`` (named ``path`` in errors) to ``out``."""
     head = read_head(raw)
     kind = sniff(head)
+    if kind is None and refused(head):
+        raise Unreadable(path, f"is {refused(head)}, which cannot be rewritten; unpack it or export it as text")
     if kind is None:
         rewrite_leaf(Prefixed(head, raw), out, path, ctx)  # type: ignore[arg-type]
         return
