@@ -34,7 +34,7 @@ def make_item(sandbox, *, doi: bool = True, files: int = 2, **fields: str) -> di
         "dc.contributor.author": [metadata_value("Doe, Jane"), metadata_value("Roe, Richard")],
         "dc.date.issued": [metadata_value("2025-03-01")],
         "dc.description.abstract": [metadata_value("Trained on anonymised logs.")],
-        "dc.rights.license": [metadata_value(LICENSE)],
+        "dc.rights.uri": [metadata_value(LICENSE)],
         "dc.type": [metadata_value("Dataset")],
     }
     if doi:
@@ -115,7 +115,7 @@ def test_cite_as_is_the_handle_url_without_doi(sandbox, http):
 
 def test_untrusted_urls_cannot_break_the_link_header(sandbox, http):
     doi = '10.5072/x>; rel="evil"\r\nX-Evil: 1'
-    item = make_item(sandbox, doi=False, **{"dc.identifier.doi": doi, "dc.rights.license": 'https://e.example/a b"<>'})
+    item = make_item(sandbox, doi=False, **{"dc.identifier.doi": doi, "dc.rights.uri": 'https://e.example/a b"<>'})
     r = http.get(f"{sandbox.base_url}/handle/{item['handle']}")
     assert r.status_code == 200 and "x-evil" not in r.headers
     links = parse_links(r.headers["link"])

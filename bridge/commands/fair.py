@@ -59,22 +59,36 @@ def fair(
 
     def work() -> None:
         settings = load_settings()
-        if all_records or (target and not Path(target).exists() and _looks_like_pid(target)):
-            raise UsageError(
-                "assessing PIDs (and --all) comes with the next version of bridge fair",
-                hint="assess the artefact folder for now",
+        extra = None
+        if all_records:
+            if target:
+                raise UsageError("give a folder, a PID or --all, not two of them")
+            from bridge.fair.batch import assess_all
+            from bridge.fair.online import FairOptions
+            from bridge.verify import parse_since
+
+            options = FairOptions(
+                since=parse_since(since) if since else None, concurrency=concurrency, per_host=per_host
             )
-        if not target:
+            reports, extra = assess_all(settings, options, profile=profile)
+            if not reports:
+                err_console.print("nothing to assess: publish something, or run 'bridge harvest' first")
+        elif not target:
             raise UsageError("nothing to assess", hint="give an artefact folder, a Handle, a DOI, or --all")
-        if not Path(target).is_dir():
+        elif Path(target).is_dir():
+            from bridge.fair.assess import assess_path
+
+            reports = [assess_path(Path(target), settings)]
+        elif Path(target).exists() or not _looks_like_pid(target):
             raise UsageError(
                 f"{target}: no such folder, and not a Handle, DOI or URL",
                 hint="give an artefact folder, a Handle (10261/42), a DOI (10.x/y) or a landing URL",
             )
-        from bridge.fair.assess import assess_path
+        else:
+            from bridge.fair.online import FairOptions, assess_pid
 
-        reports = [assess_path(Path(target), settings)]
-        extra = None
+            options = FairOptions(concurrency=concurrency, per_host=per_host)
+            reports = [assess_pid(settings, target, options, profile=profile)]
         for path in outputs or []:
             chosen = fmt.value if fmt else SUFFIXES.get(path.suffix.lower(), "table")
             write_atomic(path, render(reports, chosen, extra=extra), what="the FAIR report")

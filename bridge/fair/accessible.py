@@ -338,32 +338,30 @@ def a2_01m(ev: Evidence) -> Outcome:
     t = Tests()
     if ev.doi:
         ev.need("datacite")
-        t.test(
-            ev.datacite_state == "findable",
-            f"DataCite keeps the metadata of {ev.doi}",
-            f"DataCite does not show {ev.doi} ({ev.datacite_state or ev.datacite_status})",
-        )
+    findable = ev.doi is not None and ev.datacite_state == "findable"
     if ev.withdrawn:
         tombstone = ev.landing_status == 410 and bool(ev.handle) and (ev.handle or "") in ev.landing_html
-        kept = tombstone or ev.datacite_state == "findable"
+        kept = [w for w, ok in (("the tombstone names it", tombstone), ("DataCite keeps its metadata", findable)) if ok]
         t.test(
             False,
             "",
             "the item is withdrawn: its data are no longer available"
-            + (
-                " (the tombstone names it"
-                + (" and DataCite keeps its metadata)" if ev.datacite_state == "findable" else ")")
-                if tombstone
-                else ""
-            )
-            + (" and OAI-PMH reports it deleted" if ev.oai_deleted else ""),
+            + (f" ({' and '.join(kept)})" if kept else ", and no metadata remains")
+            + ("; OAI-PMH reports it deleted" if ev.oai_deleted else ""),
             "Withdrawn on purpose? Keep the tombstone and the DOI findable; else reinstate the item.",
-            weight=2,
         )
         out = t.done()
         out.points = 50 if kept else 0
         return out
-    if "oai" not in ev.failed:
+    if findable:
+        t.test(True, f"DataCite keeps a copy of the metadata of {ev.doi}", "")
+    elif ev.doi:
+        t.note(f"DataCite shows no public record of {ev.doi} (see F4-01M)")
+    if "oai" in ev.failed:
+        if not findable:
+            ev.need("oai")
+        t.note(f"OAI-PMH not checked: {ev.failed['oai']}")
+    else:
         policy = ev.oai_deleted_policy
         t.test(
             policy in ("persistent", "transient"),

@@ -120,7 +120,7 @@ def access_values(ev: Evidence) -> list[str]:
 
 def person_creators(ev: Evidence) -> list[str]:
     """Return the creators that are persons ("Family, Given" in DSpace, nameType Personal in DataCite)."""
-    if ev.dc.get("dc.contributor.author"):
+    if ev.dc.get("dc.contributor.author"):  # the repository's own record first
         return [a for a in ev.values("dc.contributor.author") if "," in a]
     return [
         str(c.get("name"))

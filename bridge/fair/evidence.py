@@ -61,6 +61,7 @@ class Evidence:
     kind: str | None = None  # the crosswalk (model-weights, anonymised-logs, …)
     metadata_files: list[str] = field(default_factory=list)  # publish.yaml, CITATION.cff, README.md (model card)
     # PID mode
+    sandbox: bool = False  # assessed against the bridge's sandbox (DataCite's test prefix is expected there)
     pid: str | None = None
     handle: str | None = None
     doi: str | None = None

@@ -48,6 +48,9 @@ def f1_01m(ev: Evidence) -> Outcome:
     t.test(bool(pids), f"identified by {', '.join(pids)}", "no DOI or Handle in the metadata")
     for pid in pids:
         problem = _pid_problem(pid)
+        if problem and ev.sandbox and pid.startswith(common.TEST_DOI_PREFIX + "/"):
+            t.note(f"{pid} uses DataCite's test prefix, as the sandbox does")
+            continue
         t.test(
             problem is None,
             f"{pid} is a DOI or Handle",
@@ -308,6 +311,8 @@ def signposting(ev: Evidence) -> Outcome:
     types = ev.values("dc.type")
     mapped = [common.DSPACE_SCHEMA_TYPES.get(v) for v in types]
     announced = next((m for m in mapped if m), "CreativeWork")
+    if ev.mode == "pid" and not ev.withdrawn and "landing" not in ev.failed:
+        announced = next((x for x in common.schema_types(ev) if x != "AboutPage"), "none")
     near = [v for v in types if v not in common.DSPACE_SCHEMA_TYPES and v.casefold() in _folded_keys()]
     t.test(
         not near and (expected is None or announced in expected),
@@ -319,7 +324,7 @@ def signposting(ev: Evidence) -> Outcome:
             "Set [dspace] type in the mapping to DSpace's spelling (`Dataset`, `Software`).",
             "Write dc.type exactly as DSpace's signposting map spells it (`Dataset`, `Software`).",
         ),
-        weight=2,
+        weight=3,  # the wrong type misleads every agent: alone it fails the indicator
     )
     if ev.mode == "artefact":
         return t.done()

@@ -257,7 +257,14 @@ def _relation_tests(ev: Evidence, *, data: bool, qualified: bool) -> Outcome:
     t = Tests()
     rels = common.relations(ev)
     if data:
-        rels = [r for r in rels if r.resource_type in vocab.DATA_TYPES or r.relation_type in common.DERIVATION]
+        # a relation whose target type is unknown (a dc.relation URL) may be data: FAIR EVA counts every one
+        rels = [
+            r
+            for r in rels
+            if r.resource_type in vocab.DATA_TYPES
+            or r.relation_type in common.DERIVATION
+            or (r.resource_type is None and r.identifier_type is not None)
+        ]
     what = "other data" if data else "other metadata"
     advice = fix(
         ev,

@@ -32,22 +32,19 @@ LINKSET_JSON = "application/linkset+json"
 ABOUT_PAGE = "https://schema.org/AboutPage"
 MEDIA_TYPE_UNSAFE = re.compile(r"[^A-Za-z0-9!#$&^_.+\-/;= ]")
 HEADER_BITSTREAM_LIMIT = 10  # DSpace's signposting.item.bitstreams.limit
-# dc.type values (lower case) to schema.org types; the first dc.type that maps wins, none at all means Dataset.
+# dc.type to schema.org types as DSpace 7.6+ signposting maps them (mapConverter-dspace-to-schema-org-uri):
+# exact, case-sensitive keys, so Digital.CSIC's lower-case "dataset" becomes CreativeWork; no dc.type: Dataset.
 SCHEMA_ORG_TYPES = {
-    "dataset": "Dataset",
+    "Dataset": "Dataset",
     "http://purl.org/coar/resource_type/c_ddb1": "Dataset",
-    "software": "SoftwareSourceCode",
-    "article": "ScholarlyArticle",
-    "journal article": "ScholarlyArticle",
-    "book": "Book",
-    "book chapter": "Chapter",
-    "image": "ImageObject",
-    "video": "VideoObject",
-    "sound": "AudioObject",
-    "thesis": "Thesis",
-    "doctoral thesis": "Thesis",
-    "report": "Report",
-    "model": "CreativeWork",
+    "Software": "SoftwareSourceCode",
+    "Article": "ScholarlyArticle",
+    "Book": "Book",
+    "Book chapter": "Chapter",
+    "Image": "ImageObject",
+    "Video": "VideoObject",
+    "Thesis": "Thesis",
+    "Technical Report": "Report",
 }
 
 
@@ -69,8 +66,8 @@ def item_doi(item: dict[str, Any]) -> str | None:
 def schema_org_type(item: dict[str, Any]) -> str:
     types = values(item, "dc.type")
     for t in types:
-        if t.strip().lower() in SCHEMA_ORG_TYPES:
-            return SCHEMA_ORG_TYPES[t.strip().lower()]
+        if t.strip() in SCHEMA_ORG_TYPES:
+            return SCHEMA_ORG_TYPES[t.strip()]
     return "CreativeWork" if types else "Dataset"
 
 
@@ -98,7 +95,7 @@ class ItemLinks:
         self.linkset = f"{base}/server/signposting/linksets/{item['uuid']}"
         self.linkset_json = f"{self.linkset}/json"
         self.files = sandbox.store.item_bitstreams(item["uuid"])
-        licenses = values(item, "dc.rights.license") + values(item, "dc.rights.uri")
+        licenses = values(item, "dc.rights.uri")  # DSpace sends dc.rights.uri only; dc.rights.license gives none
         self.license = next((v for v in licenses if v.startswith(("http://", "https://"))), None)
         self.type = f"https://schema.org/{schema_org_type(item)}"
         self.base = base
@@ -247,7 +244,7 @@ def landing_html(links: ItemLinks) -> str:
     meta += [(k, v) for k, v in optional if v]
     head = [f'<meta name="{k}" content="{e(v)}">' for k, v in meta]
     head += [f'<link rel="{n["rel"]}" href="{e(n["href"])}"' + (f' type="{e(n["type"])}">' if n["type"] else ">")
-             for n in links.item_nodes()]  # fmt: skip
+             for n in links.header_nodes()]  # fmt: skip
     rows = "".join(
         f'<tr><td><a href="{e(links.file_url(b))}">{e(b["name"])}</a></td><td>{b["size"]}</td>'
         f"<td>{e(b['mime'])}</td><td><code>{e(b['md5'])}</code></td></tr>"
@@ -267,6 +264,20 @@ def landing_html(links: ItemLinks) -> str:
         "<table><tr><th>File</th><th>Size (bytes)</th><th>Format</th><th>MD5</th></tr>"
         f"{rows}</table></body></html>\n"
     )
+
+
+def tombstone(item: dict[str, Any]) -> HTMLResponse:
+    """Answer a withdrawn item with 410 and a tombstone that keeps its citation: title, authors, PIDs."""
+    e, handle = html.escape, item["handle"]
+    doi = item_doi(item)
+    cite = "; ".join(values(item, "dc.contributor.author")) + f" ({first(item, 'dc.date.issued') or 'n.d.'}). "
+    cite += (first(item, "dc.title") or handle) + f". Handle {handle}" + (f", DOI {doi}" if doi else "") + "."
+    body = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Item withdrawn</title></head><body>'
+        f"<h1>Item withdrawn</h1><p>The item {e(handle)} has been withdrawn from the repository; its files are no "
+        f"longer available. It was cited as:</p><blockquote>{e(cite)}</blockquote></body></html>\n"
+    )
+    return HTMLResponse(body, status_code=410)
 
 
 def simple_page(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -297,7 +308,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         if item is None:
             return simple_page("Not Found", f"No item has the handle {handle}.", 404)
         if item["withdrawn"]:
-            return simple_page("Item withdrawn", f"The item {handle} has been withdrawn from the repository.", 410)
+            return tombstone(item)
         links = ItemLinks(sandbox, item)
         headers = {"Link": link_header(links.header_nodes())} if item["discoverable"] else {}
         return HTMLResponse(landing_html(links), headers=headers)
