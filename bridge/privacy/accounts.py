@@ -14,7 +14,7 @@ from bridge.privacy.hits import Hit, mask_name, reportable_user
 _USER = rb"([^/\\\s:?\"'<>|,;=()\[\]{}]+)"  # a path component, stopping at quotes and brackets
 # An account name, on the lowered block; pseudonyms (anon-…, u-32ac28) and root are ruled out in the regex, which
 # saves a Python call per line in logs full of them.
-_NAME = rb"(?![a-z]{1,8}[-_](?=[a-f]*[0-9])[0-9a-f]{6,64}(?![\w.$-])|root(?![\w.$-]))([a-z_][a-z0-9_.$-]{0,63})"
+_NAME = rb"(?![a-z]{1,8}[-_][0-9a-f]{6,64}(?![\w.$-])|root(?![\w.$-]))([a-z_][a-z0-9_.$-]{0,63})"
 _homes = (re.compile(rb"/home(?:\d*|s)/" + _USER), re.compile(rb"/Users/" + _USER))
 _token_start = re.compile(rb"[^\s\"'<>=(),;\[\]{}|`]*\Z")
 _windows = re.compile(rb":[\\/]+(?:users|documents and settings)[\\/]+" + _USER)  # on the lowered block
@@ -69,12 +69,17 @@ _FIELDS = (
     rb"su(?:\[\d+\])?: \(to [^)\s]+\) " + _NAME + _AFTER,
     rb"by " + _NAME + rb"\(uid=\d+\)",
 )
-_user_fields = tuple(re.compile(p) for p in _FIELDS)
+_RARER = {b"su": b"(to ", b"by ": b"(uid=", b"for ": b" from "}  # a rarer literal the match must contain
+_user_fields = tuple(
+    (_RARER.get(lit, lit), re.compile(p)) for p in _FIELDS for lit in [re.match(rb"[a-z ]+", p).group()]  # type: ignore[union-attr]
+)
 _KEY_JOINERS = frozenset(b"r_e\"'")  # ruser=, sudo_user=, euser=, "user": may touch the key
 
 
 def find_user(block: bytes, low: bytes) -> Iterator[Hit]:
-    for i, pattern in enumerate(_user_fields):
+    for i, (literal, pattern) in enumerate(_user_fields):
+        if literal not in low:
+            continue  # a substring test is far cheaper than a pass of the regex
         for m in pattern.finditer(low):
             before = low[m.start() - 1] if m.start() else 32
             if chr(before).isalnum() and not (i < 3 and before in _KEY_JOINERS):

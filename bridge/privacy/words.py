@@ -7,7 +7,7 @@ import re
 # A pseudonym written by bridge anonymise: "anon-" and ten hex digits of a keyed HMAC.
 PSEUDONYM = re.compile(r"anon-[0-9a-f]{10}")
 # The keyed-hash pseudonyms other anonymisers write: a short prefix and hex digits (u-32ac28, host_9f8e7d6c).
-HASHED = re.compile(r"[A-Za-z]{1,8}[-_](?=[a-f]*[0-9])[0-9a-f]{6,64}")
+HASHED = re.compile(r"[A-Za-z]{1,8}[-_][0-9a-f]{6,64}")
 
 GENERIC_USERS = frozenset(
     """
