@@ -39,6 +39,7 @@ def fixtures_folder(fixtures: Path | None = None) -> Path:
 def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | None = None) -> dict[str, Any]:
     """Publish, harvest and verify the example artefacts on the embedded sandbox; return what happened."""
     from bridge.embedded import resolve_repository
+    from bridge.fair import assess_path
     from bridge.ledger import open_ledger
     from bridge.publish import publish
     from bridge.verify import Options, verify_profile
@@ -56,7 +57,10 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
         # The running sandbox as a profile, so publish, harvest and verify all talk to this one server.
         here = settings.model_copy(update={"profiles": {profile.name: profile}, "default_profile": profile.name})
         published = []
+        fair_before = {}
         for name, with_doi in ARTEFACTS:
+            fair_before[name] = assess_path(folder / name, settings)
+            say(f"{name}: FAIR {fair_before[name].score:.1f}% before publishing (bridge fair {name})")
             say(f"publishing {name}" + (" with a DOI" if with_doi else ""))
             receipt_path = receipts_dir / f"{name}.receipt.json"
             receipt = publish(folder / name, here, profile=profile.name, doi=with_doi, receipt_path=receipt_path)
@@ -70,16 +74,44 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
             say("verifying the PIDs, landing pages, harvested metadata and checksums")
             handles = [p["handle"] for p in published if p["handle"]]
             report = verify_profile(profile, ledger, Options(pids=handles), mapping_dirs=settings.mappings_dirs)
+        say("assessing FAIRness of the published records (bridge fair <PID>)")
+        fair = _fair(profile, published, fair_before)
         urls = repository.running.urls if repository.running is not None else {}  # type: ignore[attr-defined]
     return {
         "sandbox": {"urls": urls, "data_dir": str(settings.sandbox_dir), "profile": profile.name},
         "published": published,
         "harvest": harvests,
         "verify": report.as_dict(),
+        "fair": fair,
         "ledger": str(settings.ledger_path),
         "receipts_dir": str(receipts_dir),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _fair(profile: Any, published: list[dict[str, Any]], before: dict[str, Any]) -> list[dict[str, Any]]:
+    """Assess each published record by its DOI (else Handle); pair it with the score before publishing."""
+    import asyncio
+
+    from bridge.fair.online import FairOptions, assess_many
+
+    subjects = [
+        (p["doi"] or p["handle"], {"handle": p["handle"], "doi": p["doi"], "landing": p["landing_url"]})
+        for p in published
+    ]
+    reports, _ = asyncio.run(assess_many(profile, subjects, FairOptions()))
+    return [
+        {
+            "artefact": p["artefact"],
+            "pid": pid,
+            "before": before[p["artefact"]].score,
+            "after": r.score,
+            "essential_before": before[p["artefact"]].essential(),
+            "essential_after": r.essential(),
+            "failing_after": [x.indicator.id for x in r.results if x.status == "fail"],
+        }
+        for p, (pid, _), r in zip(published, subjects, reports, strict=True)
+    ]
 
 
 def _summary(name: str, receipt: dict[str, Any], receipt_path: Path) -> dict[str, Any]:

@@ -65,6 +65,16 @@ def _print(console: Any, result: dict[str, Any]) -> None:
     console.print(table)
     s = verify["summary"]
     console.print(Text(f"{s['failed']} failed, {s['pending']} pending, {s['passed']} passed ({s['total']} checks)"))
+    console.print()
+    console.print(Text("How FAIR (bridge fair; RDA indicators, FAIR EVA weights)", style="bold"))
+    for f in result.get("fair", []):
+        e = f["essential_after"]
+        console.print(
+            Text(
+                f"  {f['artefact']}: {f['before']:.1f}% before publishing, {f['after']:.1f}% after "
+                f"(Essential {e['passed']}/{e['total']}); 'bridge fair {f['pid']}' shows why"
+            )
+        )
     urls = result["sandbox"]["urls"]
     console.print()
     console.print(Text("Where to look", style="bold"))

@@ -39,6 +39,10 @@ def publish(
     receipt: Annotated[Path | None, typer.Option("--receipt", help="Also write the receipt to this file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the receipt, as JSON, on stdout.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")] = False,
+    min_fair: Annotated[
+        float | None,
+        typer.Option("--min-fair", min=0, max=100, help="Refuse to publish below this offline FAIR score (percent)."),
+    ] = None,
 ) -> None:
     """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
     from bridge.publish import publish as publish_artifact
@@ -46,6 +50,7 @@ def publish(
 
     def work() -> None:
         settings = load_settings()
+        _fair_gate(path, settings, min_fair, quiet=as_json)
         interactive = not as_json and sys.stderr.isatty()
         if not dry_run and not as_json and settings.profile(profile) is None:
             err_console.print("no profile configured: publishing to the embedded sandbox (a local test repository)")
@@ -76,6 +81,29 @@ def publish(
             _print_receipt(out_console, result, receipt)
 
     run(work)
+
+
+def _fair_gate(path: Path, settings: Any, min_fair: float | None, *, quiet: bool) -> None:
+    """Assess the folder offline first (bridge fair PATH): print the score and top advice; refuse below --min-fair.
+
+    With --json stderr stays quiet (CI logs), unless the score refuses the deposit.
+    """
+    from bridge.errors import VerificationError
+    from bridge.fair import assess_path
+    from bridge.fair.report import headline
+
+    report = assess_path(path, settings)
+    score = report.score or 0.0
+    refused = min_fair is not None and score < min_fair
+    if not quiet or refused:
+        err_console.print(f"FAIR before publishing: {headline(report)}", markup=False, highlight=False)
+        for indicator, advice in report.top_advice():
+            err_console.print(f"  advice ({indicator}): {advice}", markup=False, highlight=False)
+    if refused:
+        raise VerificationError(
+            f"not published: the FAIR score {score:.1f}% is below --min-fair {min_fair:g}",
+            hint=f"follow the advice above ('bridge fair {path}' shows every indicator), then publish again",
+        )
 
 
 def _confirm(plan: dict[str, Any]) -> bool:

@@ -54,6 +54,10 @@ def verify(
         ),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List passed checks too in the table.")] = False,
+    fair: Annotated[
+        bool,
+        typer.Option("--fair", help="Also assess FAIRness: an Essential failure or a lower score fails."),
+    ] = False,
 ) -> None:
     """Verify that PIDs resolve, landing pages answer, and harvested metadata and checksums match the deposit.
 
@@ -74,7 +78,15 @@ def verify(
             grace=parse_duration(grace),
             harvested=not deposits_only,
         )
-        report = verify_pids(load_settings(), options, profile=profile)
+        settings = load_settings()
+        if fair:
+            from bridge.fair.nightly import fair_check
+            from bridge.verify.checklist import CHECKS
+
+            with CHECKS.registered(fair_check(settings)):
+                report = verify_pids(settings, options, profile=profile)
+        else:
+            report = verify_pids(settings, options, profile=profile)
         for path in outputs or []:
             chosen = fmt.value if fmt else format_for(path)
             text = render(report, chosen, full=show_all or None)

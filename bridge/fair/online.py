@@ -65,18 +65,18 @@ class FairOptions:
     policy: RetryPolicy = VERIFY_POLICY
 
 
-class FairFetcher(Fetcher):
-    """Verify's fetcher plus a cheap file probe (FAIR EVA's Range GET)."""
+async def probe(fetcher: Fetcher, url: str) -> Fetched:
+    """GET the first byte of a file (FAIR EVA's Range GET): status, Content-Type and the full length, no body."""
 
-    async def probe(self, url: str) -> Fetched:
-        """GET the first byte of a file: status, Content-Type and the full length, without the body."""
+    async def consume(response: httpx.Response, out: Fetched) -> None:
+        total = response.headers.get("content-range", "").rpartition("/")[2]
+        length = total if total.isdigit() else response.headers.get("content-length")
+        out.size = int(length) if length and length.isdigit() else None
 
-        async def consume(response: httpx.Response, out: Fetched) -> None:
-            total = response.headers.get("content-range", "").rpartition("/")[2]
-            length = total if total.isdigit() else response.headers.get("content-length")
-            out.size = int(length) if length and length.isdigit() else None
-
-        return await self._cached(("probe", url, ""), lambda: self._stream(url, {"Range": "bytes=0-0"}, True, consume))
+    # verify's fetcher, with its slots, retries and per-run cache; only the request differs
+    return await fetcher._cached(
+        ("probe", url, ""), lambda: fetcher._stream(url, {"Range": "bytes=0-0"}, True, consume)
+    )
 
 
 def _no_answer(got: Fetched) -> bool:
@@ -86,7 +86,7 @@ def _no_answer(got: Fetched) -> bool:
 class Gatherer:
     """Gather one subject's evidence with a shared fetcher and a repository profile."""
 
-    def __init__(self, fetcher: FairFetcher, profile: Profile | None) -> None:
+    def __init__(self, fetcher: Fetcher, profile: Profile | None) -> None:
         self.fetcher = fetcher
         self.profile = profile
         p = profile or Profile()
@@ -306,7 +306,7 @@ class Gatherer:
             items = _jsonld_files(ev.jsonld)
         sizes = _jsonld_sizes(ev.jsonld)
         ev.files = [FileSeen(name=_name_of(x.href), url=x.href, mime=x.type, size=sizes.get(x.href)) for x in items]
-        answers = await asyncio.gather(*(self.fetcher.probe(f.url or "") for f in ev.files))
+        answers = await asyncio.gather(*(probe(self.fetcher, f.url or "") for f in ev.files))
         unreachable = 0
         for f, got in zip(ev.files, answers, strict=True):
             f.status, f.served_type, f.served_length = got.status, got.content_type or None, got.size
@@ -387,9 +387,7 @@ async def assess_many(
     clients = make_clients(options.concurrency, timeout=options.timeout, transport=transport)
     started = time.perf_counter()
     try:
-        fetcher = FairFetcher(
-            clients, concurrency=options.concurrency, per_host=options.per_host, policy=options.policy
-        )
+        fetcher = Fetcher(clients, concurrency=options.concurrency, per_host=options.per_host, policy=options.policy)
         gatherer = Gatherer(fetcher, profile)
         done = 0
 
