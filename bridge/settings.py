@@ -147,6 +147,11 @@ class Settings(BaseModel):
         return self.env.get("BRIDGE_SANDBOX_FAULTS") or None
 
     @property
+    def worker_visibility_timeout(self) -> int:
+        """BRIDGE_WORKER_VISIBILITY_TIMEOUT: seconds before a unit taken by a vanished worker is handed out again."""
+        return _int_env(self.env, "BRIDGE_WORKER_VISIBILITY_TIMEOUT", 3600, 5, None)
+
+    @property
     def crash_after(self) -> str | None:
         """BRIDGE_TEST_CRASH_AFTER: the hook that kills a deposit at a journal point (see bridge.targets.journal)."""
         return self.env.get("BRIDGE_TEST_CRASH_AFTER") or None

@@ -15,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from bridge.errors import BadResumptionToken, BridgeError, NoRecordsMatch, RepositoryError, UsageError
 from bridge.ledger import Ledger
@@ -69,8 +71,34 @@ class Stats:
         data["records_per_second"] = round(self.records / self.seconds, 1) if self.seconds else None
         return data
 
+    def add(self, part: dict[str, Any]) -> None:
+        """Add what one window did (a worker's `as_dict()`) to this scope's totals."""
+        for key in ("pages", "records", "new", "updated", "unchanged", "deleted", "lossy"):
+            setattr(self, key, getattr(self, key) + int(part.get(key) or 0))
+        self.errors += list(part.get("errors") or [])
+        if part.get("complete_list_size") is not None:
+            self.complete_list_size = max(self.complete_list_size or 0, int(part["complete_list_size"]))
+
 
 Progress = Callable[[Stats], None]
+# Harvests a run's pending windows into `stats`: threads in this process (the default) or Celery workers.
+Dispatch = Callable[["Harvester", Scope, int, list[dict[str, Any]], Stats], None]
+# Holds one of a host's request slots for the duration of a request (see bridge.distributed.limits).
+Limiter = Callable[[str], AbstractContextManager[object]]
+
+
+def local_dispatch(parallel: int) -> Dispatch:
+    """Harvest the windows here, `parallel` at a time."""
+
+    def dispatch(harvester: Harvester, scope: Scope, run_id: int, todo: list[dict[str, Any]], stats: Stats) -> None:
+        if parallel > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="harvest") as pool:
+                list(pool.map(lambda w: harvester.harvest_window(scope, run_id, w, stats), todo))
+        else:
+            for window in todo:
+                harvester.harvest_window(scope, run_id, window, stats)
+
+    return dispatch
 
 
 def parse_date(value: str, *, end: bool = False) -> dt.datetime:
@@ -120,10 +148,19 @@ def _next_boundary(when: dt.datetime, size: WindowSize) -> dt.datetime:
 class Harvester:
     """Harvest scopes of one endpoint into the ledger."""
 
-    def __init__(self, client: OAIClient, ledger: Ledger, *, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        client: OAIClient,
+        ledger: Ledger,
+        *,
+        progress: Progress | None = None,
+        limiter: Limiter | None = None,
+    ) -> None:
         self.client = client
         self.ledger = ledger
         self.progress = progress
+        self.limiter = limiter
+        self.host = urlsplit(client.endpoint).netloc or client.endpoint
         self.lock = threading.Lock()
         self._identity: Identity | None = None
 
@@ -142,6 +179,7 @@ class Harvester:
         full: bool = False,
         window_size: WindowSize = "month",
         parallel: int = 1,
+        dispatch: Dispatch | None = None,
     ) -> Stats:
         """Harvest one scope, resuming an interrupted run of the same scope when there is one."""
         started = time.monotonic()
@@ -154,12 +192,7 @@ class Harvester:
         stats.run_id, stats.from_date, stats.until_date = run["id"], run["from_date"], run["until_date"]
         todo = self.ledger.harvest_windows(run["id"], pending=True)
         stats.windows = len(self.ledger.harvest_windows(run["id"]))
-        if parallel > 1 and len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="harvest") as pool:
-                list(pool.map(lambda w: self._window(scope, run["id"], w, stats), todo))
-        else:
-            for window in todo:
-                self._window(scope, run["id"], window, stats)
+        (dispatch or local_dispatch(parallel))(self, scope, run["id"], todo, stats)
         stats.seconds = time.monotonic() - started
         self.ledger.finish_harvest(run["id"], complete=stats.complete, stats=stats.as_dict())
         return stats
@@ -200,7 +233,8 @@ class Harvester:
             ],
         )
 
-    def _window(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
+    def harvest_window(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
+        """Harvest one window from its checkpoint (its last committed token) to its end; errors go to `stats`."""
         redo = 0
         while True:
             try:
@@ -240,7 +274,7 @@ class Harvester:
                 if scope.set_spec:
                     params["set"] = scope.set_spec
             try:
-                page = self.client.harvest(**params)
+                page = self._request(params)
             except NoRecordsMatch:
                 self._commit(scope, run_id, window, [], None, None, stats, done=True)
                 return
@@ -272,6 +306,12 @@ class Harvester:
             if next_token is None:
                 return
             token = next_token
+
+    def _request(self, params: dict[str, str]) -> Any:
+        if self.limiter is None:
+            return self.client.harvest(**params)
+        with self.limiter(self.host):
+            return self.client.harvest(**params)
 
     def _commit(
         self,

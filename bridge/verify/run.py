@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,12 @@ class Options:
     timeout: float = 30.0
     policy: RetryPolicy = VERIFY_POLICY
     store: bool = True  # keep the results in the ledger
+    distributed: bool = False  # run the checks on `bridge worker`s, in shards of `shard_size` subjects
+    shard_size: int = 500
+
+
+# Runs the checks of the subjects: here, concurrently (the default), or on Celery workers.
+Runner = Callable[[Profile, list[VerifySubject], Options, dict[str, Any], RoundTrip], list[Result]]
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -74,9 +80,14 @@ def verify(
     from bridge.embedded import resolve_repository
 
     ensure_home(settings)
+    runner: Runner | None = None
+    if options.distributed:
+        from bridge.distributed.coordinator import verify_runner
+
+        runner = verify_runner(settings)
     with resolve_repository(settings, profile) as repository, open_ledger(settings) as ledger:
         return verify_profile(
-            repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport
+            repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport, runner=runner
         )
 
 
@@ -88,6 +99,7 @@ def verify_profile(
     mapping_dirs: Iterable[Path] = (),
     transport: httpx.AsyncBaseTransport | None = None,
     now: dt.datetime | None = None,
+    runner: Runner | None = None,
 ) -> Report:
     """Run every check for the profile's subjects and return the report (stored in the ledger)."""
     if options.concurrency < 1 or options.per_host < 1:
@@ -104,7 +116,10 @@ def verify_profile(
     run_id, started = history.start_run(ledger, profile.name) if options.store else (0, "")
     fetcher_stats: dict[str, Any] = {}
     roundtrip = RoundTrip(HarvestedIndex(ledger, profile.oai_url), now, options.grace, list(mapping_dirs))
-    results = asyncio.run(_check_all(profile, subjects, options, transport, fetcher_stats, roundtrip))
+    if runner is None:
+        results = check_subjects(profile, subjects, options, fetcher_stats, roundtrip, transport=transport)
+    else:
+        results = runner(profile, subjects, options, fetcher_stats, roundtrip)
     previous, previous_run = history.previous_statuses(ledger, profile.name, run_id or 1 << 62)
     history.mark_changes(results, previous, previous_run is not None)
     seconds = time.perf_counter() - started_clock
@@ -131,6 +146,19 @@ def verify_profile(
         history.finish_run(ledger, run_id, report)
         report.run["finished"] = history.runs(ledger, profile.name, 1)[0]["finished"]
     return report
+
+
+def check_subjects(
+    profile: Profile,
+    subjects: list[VerifySubject],
+    options: Options,
+    stats: dict[str, Any],
+    roundtrip: RoundTrip,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Result]:
+    """Run every check of the subjects here, concurrently; `stats` gets the number of requests."""
+    return asyncio.run(_check_all(profile, subjects, options, transport, stats, roundtrip))
 
 
 async def _check_all(
