@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bridge import __version__
-from bridge.commands import anonymise, demo, fair, harvest, ledger, metadata, publish, sandbox, verify
+from bridge.commands import anonymise, demo, fair, harvest, ledger, metadata, publish, sandbox, verify, worker
 from bridge.commands.output import err_console, out_console
 from bridge.settings import debug_enabled
 
@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 # Each command module adds its commands to `app`, in the order `bridge --help` lists them.
-for module in (demo, fair, harvest, metadata, anonymise, publish, sandbox, verify, ledger):
+for module in (demo, fair, harvest, metadata, anonymise, publish, sandbox, verify, ledger, worker):
     module.register(app)
 
 

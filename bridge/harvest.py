@@ -8,22 +8,40 @@ chooses the endpoint (``--endpoint``, else the profile's oai_url, else the embed
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.distributed.limits import LocalHostLimiter
+from bridge.endpoints import EndpointSpec
 from bridge.errors import BridgeError, UsageError
 from bridge.ledger import StoredRecord, open_ledger
 from bridge.oai.client import OAIClient
-from bridge.oai.harvester import Harvester, Progress, Scope, Stats, WindowSize, parse_date, windows
+from bridge.oai.harvester import (
+    Harvester,
+    Limiter,
+    Progress,
+    Scope,
+    Stats,
+    WindowSize,
+    local_dispatch,
+    parse_date,
+    windows,
+)
 from bridge.settings import Settings, ensure_home
 
+ENDPOINTS_AT_ONCE = 8  # providers harvested at once by one process
+COORDINATOR_THREADS = 64  # providers whose windows are queued for the workers at once
+
 __all__ = [
+    "EndpointsSummary",
     "HarvestOptions",
     "HarvestSummary",
     "Harvester",
     "Scope",
     "Stats",
     "harvest",
+    "harvest_endpoints",
     "harvested_records",
     "parse_date",
     "windows",
@@ -40,7 +58,8 @@ class HarvestOptions:
     until_date: str | None = None
     full: bool = False
     window_size: WindowSize = "month"
-    parallel: int = 1
+    parallel: int = 1  # windows at once, and the most requests any one host sees at once
+    distributed: bool = False  # run the windows on `bridge worker`s (Celery) instead of threads here
 
 
 @dataclass
@@ -106,24 +125,87 @@ def _harvest_endpoint(
     options: HarvestOptions,
     progress: Progress | None,
     on_endpoint: Callable[[str, bool], None] | None,
+    spec: EndpointSpec | None = None,
+    limiter: Limiter | None = None,
 ) -> HarvestSummary:
     if on_endpoint is not None:
         on_endpoint(url, embedded)
     summary = HarvestSummary(url, [], embedded)
+    per_host = min(spec.parallel or options.parallel, options.parallel) if spec else options.parallel
+    if options.distributed:
+        from bridge.distributed.coordinator import harvest_dispatch
+
+        dispatch = harvest_dispatch(settings, per_host, progress)
+    else:
+        dispatch = local_dispatch(per_host)
     with OAIClient(url) as client, open_ledger(settings) as ledger:
-        harvester = Harvester(client, ledger, progress=progress)
-        for prefix in options.prefixes or ("oai_dc",):
-            for set_spec in options.sets or ("",):
+        harvester = Harvester(client, ledger, progress=progress, limiter=limiter)
+        for prefix in (spec.prefixes if spec else None) or options.prefixes or ("oai_dc",):
+            for set_spec in (spec.sets if spec else None) or options.sets or ("",):
                 stats = harvester.run(
                     Scope(url, prefix, set_spec),
                     from_date=options.from_date,
                     until_date=options.until_date,
                     full=options.full,
                     window_size=options.window_size,
-                    parallel=options.parallel,
+                    dispatch=dispatch,
                 )
                 summary.scopes.append(stats)
     return summary
+
+
+@dataclass
+class EndpointsSummary:
+    """What a many-endpoint harvest did, one HarvestSummary per endpoint (in the file's order)."""
+
+    endpoints: list[HarvestSummary]
+
+    @property
+    def complete(self) -> bool:
+        return all(e.complete for e in self.endpoints)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of `bridge harvest --endpoints FILE --json`."""
+        return {"endpoints": [e.as_dict() for e in self.endpoints], "complete": self.complete}
+
+    def error(self) -> BridgeError | None:
+        """Return the error an incomplete harvest ends with, naming the endpoints that failed, or None."""
+        failed = [e for e in self.endpoints if not e.complete]
+        if not failed:
+            return None
+        errors = "; ".join(
+            f"{e.endpoint}: {e.scopes[0].errors[0] if e.scopes and e.scopes[0].errors else '?'}" for e in failed[:3]
+        )
+        return BridgeError(
+            f"harvest incomplete at {len(failed)} of {len(self.endpoints)} endpoints: {errors}",
+            hint="run the same command again: every endpoint resumes from its last page",
+        )
+
+
+def harvest_endpoints(
+    settings: Settings,
+    specs: Sequence[EndpointSpec],
+    options: HarvestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> EndpointsSummary:
+    """Harvest many providers, several at once, none seeing more than `options.parallel` requests at once."""
+    options = options or HarvestOptions()
+    ensure_home(settings)
+    # Locally one semaphore per host covers endpoints that share a host; distributed, the workers' Redis one does.
+    limiter = None if options.distributed else LocalHostLimiter(options.parallel)
+    at_once = COORDINATOR_THREADS if options.distributed else ENDPOINTS_AT_ONCE
+
+    def one(spec: EndpointSpec) -> HarvestSummary:
+        try:
+            return _harvest_endpoint(settings, spec.url, False, options, progress, None, spec, limiter)
+        except BridgeError as exc:  # one provider down must not stop the others
+            failed = Stats(spec.url, (spec.prefixes or list(options.prefixes) or ["oai_dc"])[0], "")
+            failed.errors.append(exc.message)
+            return HarvestSummary(spec.url, [failed])
+
+    with ThreadPoolExecutor(max_workers=max(1, min(at_once, len(specs))), thread_name_prefix="endpoint") as pool:
+        return EndpointsSummary(list(pool.map(one, specs)))
 
 
 def harvested_records(

@@ -55,9 +55,23 @@ def harvest(
         int, typer.Option("--parallel", min=1, max=8, help="Windows harvested at once (be polite).")
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    endpoints_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--endpoints", help="Harvest many providers: a file with one URL per line, or TOML [[endpoint]] tables."
+        ),
+    ] = None,
+    distributed: Annotated[
+        bool, typer.Option("--distributed", help="Run the windows on 'bridge worker's (BRIDGE_BROKER_URL) and wait.")
+    ] = False,
 ) -> None:
-    """Harvest records over OAI-PMH into the ledger, incrementally and resumably."""
-    from bridge.harvest import HarvestOptions, harvest
+    """Harvest records over OAI-PMH into the ledger, incrementally and resumably.
+
+    No host ever sees more than --parallel requests at once, however many workers run.
+    """
+    from bridge.endpoints import read_endpoints
+    from bridge.errors import UsageError
+    from bridge.harvest import HarvestOptions, harvest, harvest_endpoints
     from bridge.settings import load_settings
 
     def announce(url: str, embedded: bool) -> None:
@@ -73,16 +87,26 @@ def harvest(
             full=full,
             window_size=window.value,  # type: ignore[arg-type]
             parallel=parallel,
+            distributed=distributed,
         )
         progress = _progress(err_console) if sys.stderr.isatty() and not as_json else None
-        summary = harvest(
-            load_settings(), options, profile=profile, endpoint=endpoint, progress=progress, on_endpoint=announce
-        )
-        if as_json:
-            emit_json(summary.as_dict())
+        if endpoints_file is not None:
+            if profile or endpoint:
+                raise UsageError("give --endpoints, or --profile/--endpoint, not both")
+            specs = read_endpoints(endpoints_file)
+            many = harvest_endpoints(load_settings(), specs, options, progress=progress)
+            scopes = [s.as_dict() for e in many.endpoints for s in e.scopes]
+            result: Any = many
         else:
-            _print_summary(out_console, [s.as_dict() for s in summary.scopes])
-        error = summary.error()
+            result = harvest(
+                load_settings(), options, profile=profile, endpoint=endpoint, progress=progress, on_endpoint=announce
+            )
+            scopes = [s.as_dict() for s in result.scopes]
+        if as_json:
+            emit_json(result.as_dict())
+        else:
+            _print_summary(out_console, scopes, with_endpoint=endpoints_file is not None)
+        error = result.error()
         if error is not None:
             raise error
 
@@ -102,12 +126,14 @@ def _progress(console: Any) -> Callable[[Any], None]:
     return show
 
 
-def _print_summary(console: Any, summaries: list[dict[str, Any]]) -> None:
+def _print_summary(console: Any, summaries: list[dict[str, Any]], *, with_endpoint: bool = False) -> None:
     from rich.table import Table
 
-    table = Table("prefix", "set", "records", "new", "updated", "deleted", "lossy", "pages", "errors", "seconds")
+    columns = ("prefix", "set", "records", "new", "updated", "deleted", "lossy", "pages", "errors", "seconds")
+    table = Table(*(("endpoint", *columns) if with_endpoint else columns))
     for s in summaries:
         table.add_row(
+            *([s["endpoint"]] if with_endpoint else []),
             s["prefix"],
             s["set_spec"] or "*",
             str(s["records"]),

@@ -58,6 +58,12 @@ def verify(
         bool,
         typer.Option("--fair", help="Also assess FAIRness: an Essential failure or a lower score fails."),
     ] = False,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed", help="Check the PIDs in shards on 'bridge worker's (BRIDGE_BROKER_URL) and wait."
+        ),
+    ] = False,
 ) -> None:
     """Verify that PIDs resolve, landing pages answer, and harvested metadata and checksums match the deposit.
 
@@ -77,6 +83,7 @@ def verify(
             per_host=per_host,
             grace=parse_duration(grace),
             harvested=not deposits_only,
+            distributed=distributed,
         )
         settings = load_settings()
         if fair:

@@ -113,6 +113,8 @@ class FaultInjector:
     token_ttl: int | None = None
     stats: dict[str, int] = field(default_factory=dict)
     stats_by_api: dict[str, dict[str, int]] = field(default_factory=dict)
+    inflight: dict[str, int] = field(default_factory=dict)  # requests being answered now, per API
+    peak_inflight: dict[str, int] = field(default_factory=dict)  # the most at once, per API (politeness tests)
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -158,6 +160,15 @@ class FaultInjector:
         self.stats[kind] = self.stats.get(kind, 0) + 1
         per_api = self.stats_by_api.setdefault(api, {})
         per_api[kind] = per_api.get(kind, 0) + 1
+
+    def enter(self, api: str) -> None:
+        with self._lock:
+            self.inflight[api] = self.inflight.get(api, 0) + 1
+            self.peak_inflight[api] = max(self.peak_inflight.get(api, 0), self.inflight[api])
+
+    def leave(self, api: str) -> None:
+        with self._lock:
+            self.inflight[api] -= 1
 
     def token_issued(self, token: str) -> None:
         """Remember a resumption token the server handed out; the oldest beyond N expire."""
@@ -311,16 +322,20 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         decision = self.injector.decide(api_of(scope["path"]))
-        if decision.delay:
-            await asyncio.sleep(decision.delay)
-        if decision.kind == "503":
-            await _unavailable(send, decision.rule or Rule("503"))
-        elif decision.kind == "reset":
-            await _drop(receive, send)
-        elif decision.kind == "truncate":
-            await _truncated(self.app, scope, receive, send, decision.cut)
-        else:
-            await self.app(scope, receive, send)
+        self.injector.enter(decision.api)
+        try:
+            if decision.delay:
+                await asyncio.sleep(decision.delay)
+            if decision.kind == "503":
+                await _unavailable(send, decision.rule or Rule("503"))
+            elif decision.kind == "reset":
+                await _drop(receive, send)
+            elif decision.kind == "truncate":
+                await _truncated(self.app, scope, receive, send, decision.cut)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            self.injector.leave(decision.api)
 
 
 def _exempt(scope: Scope) -> bool:
