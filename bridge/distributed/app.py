@@ -36,4 +36,10 @@ def configure(settings: Settings) -> Celery:
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
-    return {"visibility_timeout": settings.worker_visibility_timeout}
+    timeout = settings.worker_visibility_timeout
+    return {
+        "visibility_timeout": timeout,
+        # look for units of vanished workers a few times per timeout (kombu's default: every 100 s)
+        "unacked_restore_interval": max(1, min(10, timeout // 5)),
+        "unacked_restore_throttle": 1,
+    }

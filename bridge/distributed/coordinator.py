@@ -26,7 +26,7 @@ def _broker(settings: Settings) -> Iterator[Any]:
     app = configure(settings)
     where = _mask(settings.broker_url)
     try:
-        if not app.control.ping(timeout=3.0):
+        if not app.control.ping(timeout=1.0):
             raise ConfigError(
                 f"no bridge worker answers on the broker {where}",
                 hint="start one or more with 'bridge worker' (same BRIDGE_BROKER_URL and BRIDGE_LEDGER_URL)",
