@@ -86,6 +86,13 @@ def verify(
             distributed=distributed,
         )
         settings = load_settings()
+        if fair and distributed:
+            from bridge.errors import UsageError
+
+            raise UsageError(
+                "--fair runs in this process only: give --fair or --distributed, not both",
+                hint="run 'bridge fair --all' separately, or verify --distributed without --fair",
+            )
         if fair:
             from bridge.fair.nightly import fair_check
             from bridge.verify.checklist import CHECKS
