@@ -144,6 +144,7 @@ def find_email_encoded(block: bytes, low: bytes) -> Iterator[Hit]:
 
 # On the lowered block, from the literal: [at] (AT) {@} < at >; the opening bracket is checked by hand.
 _AT_BRACKETS = (re.compile(rb"at\s*[\]\)\}>]"), re.compile(rb"@\s*[\]\)\}>]"))
+_AT_SPACED = re.compile(rb"@[ \t]+")  # jdoe @ csic.es
 _AT_WORD = re.compile(rb"at\s+")  # " at " on the lowered block, only with " dot " in the domain too
 _DOT = rb"(?:\s*[\[\(\{<]\s*(?i:dot|\.)\s*[\]\)\}>]\s*|\s+(?i:dot)\s+|\.)"
 _LABEL = rb"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -155,11 +156,16 @@ _obf_local = re.compile(rb"(?<![\w.+-])[A-Za-z0-9][\w.+-]*\Z")
 
 def find_email_obfuscated(block: bytes, low: bytes) -> Iterator[Hit]:
     """Written-out addresses: jdoe [at] csic [dot] es, jdoe(at)csic.es, jdoe AT csic DOT es, jdoe[@]csic[.]es."""
-    for pattern in (*_AT_BRACKETS, _AT_WORD):
+    for pattern in (*_AT_BRACKETS, _AT_SPACED, _AT_WORD):
         text = low
         for a in pattern.finditer(text):
             start = a.start()
-            if pattern is _AT_WORD:
+            if pattern is _AT_SPACED:
+                if start == 0 or block[start - 1] not in b" \t":
+                    continue
+                while start > 0 and block[start - 1] in b" \t" and a.start() - start < 4:
+                    start -= 1
+            elif pattern is _AT_WORD:
                 if start == 0 or block[start - 1] not in b" \t" or _dot_word.search(low, a.end(), a.end() + 80) is None:
                     continue  # a bare " at " is a word unless " dot " follows: jdoe at csic dot es
             else:

@@ -30,6 +30,8 @@ def classify(sample: bytes) -> tuple[str | None, bool]:
             return codec, True
     if not sample.strip(b"\x00"):
         return None, True
+    if b"\x00" not in sample and _utf8(sample):
+        return None, True  # valid UTF-8 (ASCII included) is text: no detection needed
     best = charset_normalizer.from_bytes(sample[:SNIFF]).best()
     if best is not None and best.encoding.startswith(_WIDE):
         return best.encoding, True
@@ -37,6 +39,14 @@ def classify(sample: bytes) -> tuple[str | None, bool]:
     if body is not sample and b"\x00" not in body:
         best = charset_normalizer.from_bytes(body[:SNIFF]).best()
     return None, best is not None and b"\x00" not in body
+
+
+def _utf8(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data"  # cut mid-character
+    return True
 
 
 def printable_around(block: bytes, start: int, end: int, need: int = 10) -> bool:
