@@ -164,3 +164,17 @@ def test_the_anonymised_copy_publishes(sandbox, sandbox_settings, tmp_path: Path
     assert result.exit_code == 0, result.output
     oai = httpx.get(sandbox.urls["oai"], params={"verb": "ListRecords", "metadataPrefix": "oai_dc"})
     assert oai.text.count("<record>") == 1 and "Crypto-PAn" in oai.text
+
+
+def test_default_key_in_bridge_home_and_validate_counts_pseudonyms(tmp_path: Path) -> None:
+    src = Case("home", {"a.log": log("peer 10.20.30.40 from ~jdoe/x")}, "").write(tmp_path / "src")
+    result = CliRunner().invoke(app, ["anonymise", str(src), str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    key = Path(os.environ["BRIDGE_HOME"]) / "anonymise.key"
+    assert "ipv4 1" in result.stdout and str(key) in result.stdout and "created" in result.stdout
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) == 64
+    again = CliRunner().invoke(app, ["anonymise", str(src), str(tmp_path / "out2"), "--json"])
+    assert json.loads(again.stdout)["key_created"] is False
+    assert (tmp_path / "out" / "a.log").read_text() == (tmp_path / "out2" / "a.log").read_text()  # same key
+    report = json.loads(CliRunner().invoke(app, ["validate", str(tmp_path / "out"), "--json"]).stdout)
+    assert report["privacy"]["pseudonyms"] == {"ipv4": 1} and report["privacy"]["allowed_findings"] == []
