@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bridge.fair.model import Missing
 
-README = re.compile(r"(^|/)(readme|model[_-]?card)[^/]*$", re.IGNORECASE)
+README = re.compile(r"(readme|model[_-]?card)[^/]*$", re.IGNORECASE)  # anywhere in the name, as FAIR EVA
 CODEBOOK = re.compile(r"(^|/)[^/]*(codebook|data[_-]?dictionary|croissant)[^/]*$", re.IGNORECASE)
 
 

@@ -216,7 +216,14 @@ def i2_01m(ev: Evidence) -> Outcome:
         "no COAR resource type URI (dc.type.coar)",
         fix(ev, "Set [dspace] coar_type in the mapping.", "Set dc.type.coar to a COAR resource type URI."),
     )
-    orgs = [a for c in ev.record.get("creators") or [] if isinstance(c, dict) for a in c.get("affiliation") or []]
+    # DataCite's REST API gives affiliations as bare names unless asked (?affiliation=true): judge only objects
+    orgs = [
+        a
+        for c in ev.record.get("creators") or []
+        if isinstance(c, dict)
+        for a in c.get("affiliation") or []
+        if isinstance(a, dict)
+    ]
     if orgs:
         with_ror = [a for a in orgs if isinstance(a, dict) and a.get("affiliationIdentifier")]
         t.test(

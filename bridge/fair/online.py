@@ -120,8 +120,8 @@ class Gatherer:
         await asyncio.gather(self._landing(ev), self._datacite(ev))
         if ev.doi and not ev.handle and ev.landing_url:  # a DOI whose landing page names the Handle
             ev.handle = self._handle_in(ev.landing_url)
-            if ev.handle:
-                await self._resolve_one(ev, ev.handle, self.handle_api)
+        if ev.handle and ev.handle not in ev.resolved:  # found on the way: check it resolves too
+            await self._resolve_one(ev, ev.handle, self.handle_api)
         if not ev.doi and ev.meta.get("citation_doi"):
             ev.doi = bare_doi(ev.meta["citation_doi"][0])
             await self._datacite(ev)
@@ -214,7 +214,7 @@ class Gatherer:
     async def _datacite(self, ev: Evidence) -> None:
         if not ev.doi:
             return
-        url = f"{self.doi_api}/dois/{quote(ev.doi, safe='/:;()._-')}"
+        url = f"{self.doi_api}/dois/{quote(ev.doi, safe='/:;()._-')}?affiliation=true&publisher=true"
         got = await self.fetcher.get(url, accept=JSONAPI)
         ev.seen["datacite"] = url
         if _no_answer(got) or (got.status is not None and got.status >= 500):

@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from bridge.fair.model import PRINCIPLES, FairReport
+from bridge.fair.model import PRINCIPLES, FairReport, IndicatorResult
 
 FORMATS = ("table", "json", "markdown", "junit")
 MARK = {"pass": "PASS", "fail": "FAIL", "indeterminate": "INDET", "not_applicable": "N/A"}
@@ -92,6 +92,28 @@ def render_markdown(report: FairReport) -> str:
     out.append("")
     per = ", ".join(f"{p} {_pct(totals[p])}" for p in PRINCIPLES)
     out.append(f"Totals: {per}; **FAIR {_pct(totals['FAIR'])}**")
+    return "\n".join(out) + "\n"
+
+
+def render_before_after(name: str, before: FairReport, after: FairReport) -> str:
+    """Return a Markdown table of one artefact: each indicator before publishing (folder) and after (its PID)."""
+    first = {r.indicator.id: r for r in before.results}
+    out = [f"`{name}` — before publishing: `bridge fair fixtures/{name}`; after: `bridge fair <its PID>`", ""]
+    out += ["| indicator | level | F-UJI | before | after |", "|---|---|---|---|---|"]
+
+    def cell(r: IndicatorResult | None) -> str:
+        if r is None:
+            return "–"
+        return MARK[r.status] + ("" if r.points is None else f" {r.points}")
+
+    for r in after.results:
+        ind = r.indicator
+        out.append(f"| {ind.id} | {ind.level} | {', '.join(ind.fuji)} | {cell(first.get(ind.id))} | {cell(r)} |")
+    eb, ea = before.essential(), after.essential()
+    out.append(
+        f"| **FAIR** | Essential passed | | **{_pct(before.score)}** ({eb['passed']}/{eb['total']}) "
+        f"| **{_pct(after.score)}** ({ea['passed']}/{ea['total']}) |"
+    )
     return "\n".join(out) + "\n"
 
 
