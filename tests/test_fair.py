@@ -240,3 +240,24 @@ def test_invalid_metadata_is_one_clear_error_not_a_report(fixtures_dir: Path, tm
     (folder / "expect.txt").unlink()
     result = runner.invoke(app, ["fair", str(folder)])
     assert result.exit_code in (1, 2) and "titel" in result.output and "Traceback" not in result.output
+
+
+def test_a_public_doi_without_a_profile_asks_the_public_resolvers_not_the_sandbox() -> None:
+    import httpx
+
+    from bridge.fair.online import assess_pid
+    from bridge.settings import load_settings
+
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        if request.url.host == "doi.org":
+            return httpx.Response(200, json={"responseCode": 100, "handle": "10.20350/digitalCSIC/17221"})
+        return httpx.Response(404, json={"errors": [{"status": "404", "title": "not found"}]})
+
+    report = assess_pid(load_settings(), "10.20350/digitalCSIC/17221", transport=httpx.MockTransport(answer))
+    assert set(asked) == {"doi.org", "api.datacite.org"}  # no sandbox was started, no other host asked
+    found = {r.indicator.id: r for r in report.results}
+    assert found["RDA-F1-02M"].status == "fail" and "responseCode 100" in found["RDA-F1-02M"].finding
+    assert found["RDA-I1-02M"].status == "indeterminate"  # no OAI-PMH endpoint is known for it

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 
@@ -178,8 +178,10 @@ class Gatherer:
         ev.withdrawn = got.status == 410
         ev.header_links = harvest_page.parse_link_header(got.headers.get("link"))
         ev.html_links, ev.meta, ev.jsonld = harvest_page.parse_page(ev.landing_html)
+        base = got.final_url or ev.landing_url
         for link in ev.header_links + ev.html_links:  # relative hrefs are against the page
-            link.href = str(httpx.URL(got.final_url or ev.landing_url).join(link.href))
+            if not link.href.startswith(("http://", "https://")):
+                link.href = urljoin(base, link.href)
         if not ev.handle:
             ev.handle = self._handle_in(ev.landing_url) or next(
                 (self._handle_in(x.href) for x in ev.all_links() if x.rel == "cite-as"), None
@@ -424,6 +426,23 @@ def assess_pid(
     from bridge.embedded import resolve_repository
 
     value = check_pid_text(text)
+    if settings.profile(profile) is None and _public(value, settings.sandbox_doi_prefix):
+        # No repository configured and a PID that is not the sandbox's: ask the public resolvers and DataCite
+        # (OAI-PMH is then unknown: its indicators are indeterminate).
+        reports, _ = asyncio.run(
+            assess_many(Profile(name="public"), [(value, {})], options or FairOptions(), transport)
+        )
+        return reports[0]
     with resolve_repository(settings, profile) as repo:
         reports, _ = asyncio.run(assess_many(repo.profile, [(value, {})], options or FairOptions(), transport))
     return reports[0]
+
+
+def _public(value: str, sandbox_doi_prefix: str) -> bool:
+    """Tell a PID of the wider world (a DOI outside the sandbox's prefix, a URL off this machine) from the sandbox's."""
+    doi = bare_doi(value)
+    if doi:
+        return not doi.lower().startswith(sandbox_doi_prefix.lower() + "/")
+    if value.startswith(("http://", "https://")):
+        return (urlsplit(value).hostname or "") not in ("127.0.0.1", "localhost", "::1")
+    return False  # a bare Handle: the sandbox mints Digital.CSIC's prefix, so it is the sandbox's (as verify)

@@ -1,6 +1,7 @@
 """Benchmark: `bridge fair --all` over 10,000 harvested records of the sandbox with 20 ms latency, vs one at a time.
 
 Run:  python tests/benchmarks/bench_fair.py [--pids 10000] [--latency 20ms] [--concurrency 32] [--baseline 200]
+      [--files 0.5]
 
 The same set-up as bench_verify.py (whose helpers it uses): the sandbox in its own process with
 ``--faults latency=<latency>``, seeded with Digital.CSIC-style items and harvested once over OAI-PMH. Then the
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--latency", default="20ms", help="latency the sandbox adds to every request")
     parser.add_argument("--concurrency", type=int, default=32, help="--concurrency (and --per-host) of the run")
     parser.add_argument("--baseline", type=int, default=200, help="records assessed one at a time for the baseline")
+    parser.add_argument("--files", type=float, default=0.5, help="share of the seeded items that get a data file")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
@@ -82,7 +84,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-fair-") as tmp:
         work = Path(tmp)
         items = math.ceil(args.pids / LIVE_SHARE) + 200
-        seeded = seed_folder(work / "sandbox", items, seed=42)
+        seeded = seed_folder(work / "sandbox", items, seed=42, files=args.files)
         proc, profile_data = start_server(work / "sandbox", f"latency={args.latency}")
         try:
             profile = Profile(name="bench", **profile_data)
@@ -115,7 +117,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(
-        f"sandbox: {seeded.items} items, +{args.latency} per request; harvested {stats.records} records "
+        f"sandbox: {seeded.items} items ({seeded.files} with a file), +{args.latency} per request; "
+        f"harvested {stats.records} records "
         f"in {harvest_seconds:.1f} s"
     )
     print(f"{'run':<24}{'PIDs':>7}{'requests':>10}{'seconds':>9}{'PIDs/s':>9}{'req/s':>9}{'median':>8}")
