@@ -15,7 +15,15 @@ from bridge.distributed.app import app
 from bridge.distributed.limits import LocalHostLimiter, RedisHostLimiter
 from bridge.errors import BridgeError, ConfigError
 from bridge.ledger import Ledger
+from bridge.oai.client import OAIClient
+from bridge.oai.harvester import Harvester, Scope, Stats
 from bridge.settings import Profile, Settings, load_settings
+
+# Imported here, not in the tasks: units start in several threads at once, and racing first imports of a
+# package with import cycles can see a half-initialised module.
+from bridge.verify.model import VerifySubject
+from bridge.verify.roundtrip import HarvestedIndex, RoundTrip
+from bridge.verify.run import Options, check_subjects
 
 _lock = threading.Lock()
 _ledgers: dict[str, Ledger] = {}
@@ -58,9 +66,6 @@ def host_limiter(settings: Settings, limit: int) -> Any:
 @app.task(name="bridge.harvest_window")
 def harvest_window(unit: dict[str, Any]) -> dict[str, Any]:
     """Harvest one window of a planned run (from its checkpoint); return what it did, as Stats.as_dict()."""
-    from bridge.oai.client import OAIClient
-    from bridge.oai.harvester import Harvester, Scope, Stats
-
     scope = Scope(unit["endpoint"], unit["prefix"], unit["set_spec"])
     stats = Stats(scope.endpoint, scope.prefix, scope.set_spec, run_id=unit["run_id"])
     try:
@@ -81,10 +86,6 @@ def harvest_window(unit: dict[str, Any]) -> dict[str, Any]:
 @app.task(name="bridge.verify_shard")
 def verify_shard(unit: dict[str, Any]) -> dict[str, Any]:
     """Run every check of a shard of subjects; return the results (read-only, so a redelivery is harmless)."""
-    from bridge.verify.model import VerifySubject
-    from bridge.verify.roundtrip import HarvestedIndex, RoundTrip
-    from bridge.verify.run import Options, check_subjects
-
     try:
         settings = _settings()
         ledger = worker_ledger(settings, unit["ledger"])
