@@ -171,3 +171,17 @@ def test_raw_xml_compression_round_trips() -> None:
     assert len(blob) < len(raw)
     assert decompress(blob) == raw
     assert decompress(None) is None
+
+
+def test_ledger_and_broker_come_from_env_or_bridge_toml(tmp_path: Path) -> None:
+    from bridge.settings import load_settings
+
+    (tmp_path / "bridge.toml").write_text('ledger_url = "postgresql://b@db/bridge"\nbroker_url = "redis://r:6379/1"\n')
+    from_file = load_settings(env={"BRIDGE_HOME": str(tmp_path)}, cwd=tmp_path)
+    assert (from_file.ledger_url, from_file.broker_url) == ("postgresql://b@db/bridge", "redis://r:6379/1")
+    env = {"BRIDGE_HOME": str(tmp_path), "BRIDGE_LEDGER_URL": "postgresql://e@db/x", "BRIDGE_BROKER_URL": "redis://e"}
+    from_env = load_settings(env=env, cwd=tmp_path)
+    assert (from_env.ledger_url, from_env.broker_url) == ("postgresql://e@db/x", "redis://e")
+    default = load_settings(env={"BRIDGE_HOME": str(tmp_path)}, cwd=tmp_path / "elsewhere")
+    assert default.ledger_url == str(tmp_path / "ledger.sqlite")
+    assert default.broker_url == "redis://127.0.0.1:6379/0"

@@ -98,9 +98,9 @@ def verify(
             from bridge.verify.checklist import CHECKS
 
             with CHECKS.registered(fair_check(settings)):
-                report = verify_pids(settings, options, profile=profile)
+                report = verify_pids(settings, options, profile=profile, progress=_shards(err_console))
         else:
-            report = verify_pids(settings, options, profile=profile)
+            report = verify_pids(settings, options, profile=profile, progress=_shards(err_console))
         for path in outputs or []:
             chosen = fmt.value if fmt else format_for(path)
             text = render(report, chosen, full=show_all or None)
@@ -123,6 +123,17 @@ def verify(
             )
 
     run(work)
+
+
+def _shards(console: Any) -> Any:
+    """Show how many shards the workers finished (on a terminal only)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        console.print(f"\rverify: {done}/{total} shards done", end="" if done < total else "\n")
+
+    return show
 
 
 def _print_table(console: Any, report: Any, show_all: bool) -> None:

@@ -52,8 +52,8 @@ class SQLiteDB:
             return self.conn.execute(sql, tuple(params)).fetchall()
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.lock:
-            self.conn.executemany(sql, [tuple(r) for r in rows])
+        with self.lock:  # rows of mappings bind :named placeholders
+            self.conn.executemany(sql, [r if isinstance(r, dict) else tuple(r) for r in rows])
 
     @contextmanager
     def transaction(self, *, schema: bool = False) -> Iterator[Tx]:

@@ -75,8 +75,12 @@ def verify(
     *,
     profile: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Verify the named (or default) profile's PIDs, starting the embedded sandbox when none is configured."""
+    """Verify the named (or default) profile's PIDs, starting the embedded sandbox when none is configured.
+
+    `progress` is told (shards done, shards) while a --distributed run waits for its workers.
+    """
     from bridge.embedded import resolve_repository
 
     ensure_home(settings)
@@ -84,7 +88,7 @@ def verify(
     if options.distributed:
         from bridge.distributed.coordinator import verify_runner
 
-        runner = verify_runner(settings)
+        runner = verify_runner(settings, progress)
     with resolve_repository(settings, profile) as repository, open_ledger(settings) as ledger:
         return verify_profile(
             repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport, runner=runner
