@@ -141,3 +141,18 @@ def test_a_zip_member_bomb_is_stopped_by_its_ratio(tmp_path: Path) -> None:
 
 def _check(case: Case, folder: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     check_artifact(load_artifact(case.write(folder)), limits=limits)
+
+
+def test_large_artefacts_are_judged_on_several_cores_with_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    from bridge.privacy import gate
+
+    files = {f"{i}.log": log(f"peer 10.0.{i}.1", "mail jdoe@csic.es") for i in range(4)}
+    files["bad.gz"] = gzip.compress(b"fine\n" * 1000)[:-30]
+    artifact = load_artifact(Case("par", files, "").write(tmp_path / "par"))
+    with pytest.raises(MetadataError) as one:
+        check_artifact(artifact, workers=1)
+    monkeypatch.setattr(gate, "PARALLEL_BYTES", 0)
+    with pytest.raises(MetadataError) as two:
+        check_artifact(artifact, workers=2)
+    assert two.value.problems == one.value.problems and two.value.hint == one.value.hint
+    assert len(one.value.problems) == 9 and "ipv4 4, email 4, unreadable 1" in (one.value.hint or "")

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +42,7 @@ LABELS = {
 PER_FILE_LIMIT = 50
 REPORT_NAME = "anonymisation-report.json"
 PSEUDONYMISED = frozenset({"ipv4", "ipv6", "mac"})  # kinds whose pseudonyms look like real values
+PARALLEL_BYTES = 256 << 20  # below this, starting worker processes costs more than it saves
 _SKIPPED_FIELDS = frozenset({"privacy_exception", "version", "files", "kind", "license", "language"})
 
 
@@ -187,47 +191,88 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_artifact(artifact: Artifact, *, limits: Limits = DEFAULT_LIMITS, limit: int = PER_FILE_LIMIT) -> GateResult:
-    """Run the gate over files, names and metadata; raise MetadataError listing what it found, by kind."""
-    root, md = artifact.root, artifact.metadata
-    trusted = trusted_digests(root)
-    result = GateResult()
-    problems: list[Problem] = []
-    counts: Counter[str] = Counter()
-    sources = {name: sha256_of(root / name) in trusted for name in artifact.sources if (root / name).is_file()}
+@dataclass
+class Verdict:
+    """The gate's judgement of one file (or of the metadata), mergeable in file order."""
 
-    def judge(findings: Iterable[Finding], file_trusted: bool, per: str) -> None:
-        shown = more = taken = 0
+    problems: list[Problem] = field(default_factory=list)
+    allowed: list[Finding] = field(default_factory=list)
+    pseudonyms: Counter[str] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def judge(
+    findings: Iterable[Finding], trusted: bool, exception: PrivacyException | None, limit: int, per: str
+) -> Verdict:
+    """Sort findings into pseudonyms (in a file the report vouches for), allowed ones and problems (``limit`` shown)."""
+    verdict = Verdict()
+    shown = more = taken = 0
+    try:
         for f in findings:
-            if file_trusted and f.kind in PSEUDONYMISED and f.field not in ("name", "owner"):
-                result.pseudonyms[f.kind] += 1
-            elif allows(md.privacy_exception, f):
+            if trusted and f.kind in PSEUDONYMISED and f.field not in ("name", "owner"):
+                verdict.pseudonyms[f.kind] += 1
+            elif allows(exception, f):
                 if taken < limit:
-                    result.allowed.append(f)
+                    verdict.allowed.append(f)
                     taken += 1
             else:
-                counts[f.kind] += 1
+                verdict.counts[f.kind] += 1
                 if shown < limit:
-                    problems.append(f.as_problem())
+                    verdict.problems.append(f.as_problem())
                     shown += 1
                 else:
                     more += 1
-        if more:
-            problems.append(Problem(f"… and {more} more findings in this file", file=per, field="privacy"))
+    except Unreadable as exc:  # fails the gate; the other files are still checked
+        verdict.counts["unreadable"] += 1
+        message = f"cannot be checked for personal data: {exc.reason}"
+        verdict.problems.append(Problem(message, file=exc.path, field="privacy"))
+    if more:
+        verdict.problems.append(Problem(f"… and {more} more findings in this file", file=per, field="privacy"))
+    return verdict
 
+
+def judge_file(
+    root: Path, info: FileInfo, trusted: bool, exception: PrivacyException | None, limits: Limits, limit: int
+) -> Verdict:
+    """Judge one file of the artefact (a top-level function, so a worker process can run it)."""
+    return judge(iter_findings(root, info, limits), trusted, exception, limit, info.path)
+
+
+def judge_files(
+    root: Path, files: list[FileInfo], trusted: set[str], exception: PrivacyException | None, limits: Limits,
+    limit: int, workers: int | None = None,
+) -> list[Verdict]:  # fmt: skip
+    """Judge every file, in order; large artefacts on several cores (one process per core, files in parallel)."""
+    args = [(root, info, info.sha256 in trusted, exception, limits, limit) for info in files]
+    workers = workers if workers is not None else len(os.sched_getaffinity(0))
+    if workers < 2 or len(files) < 2 or sum(f.size for f in files) < PARALLEL_BYTES:
+        return [judge_file(*a) for a in args]
+    # spawn, not fork: the caller may run threads (the embedded sandbox), which fork would copy mid-state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:
+        return list(pool.map(judge_file, *zip(*args, strict=True)))
+
+
+def check_artifact(
+    artifact: Artifact, *, limits: Limits = DEFAULT_LIMITS, limit: int = PER_FILE_LIMIT, workers: int | None = None
+) -> GateResult:
+    """Run the gate over files, names and metadata; raise MetadataError listing what it found, by kind."""
+    root, md = artifact.root, artifact.metadata
+    trusted = trusted_digests(root)
+    sources = {name: sha256_of(root / name) in trusted for name in artifact.sources if (root / name).is_file()}
     default = artifact.sources[0] if artifact.sources else "metadata"
     by_file: dict[str, list[Finding]] = {}
     for f in scan_metadata(md, artifact.provenance, default):
         by_file.setdefault(f.file, []).append(f)
-    for name, found in by_file.items():
-        judge(found, sources.get(name, False), name)
-    for info in artifact.files:
-        try:
-            judge(iter_findings(root, info, limits), info.sha256 in trusted, info.path)
-        except Unreadable as exc:  # fails the gate; the other files are still checked
-            counts["unreadable"] += 1
-            message = f"cannot be checked for personal data: {exc.reason}"
-            problems.append(Problem(message, file=exc.path, field="privacy"))
+    exception = md.privacy_exception
+    verdicts = [judge(found, sources.get(name, False), exception, limit, name) for name, found in by_file.items()]
+    verdicts += judge_files(root, artifact.files, trusted, exception, limits, limit, workers)
+    result, problems, counts = GateResult(), [], Counter[str]()
+    for verdict in verdicts:
+        result.allowed += verdict.allowed
+        result.pseudonyms += verdict.pseudonyms
+        problems += verdict.problems
+        counts += verdict.counts
     if problems:
         summary = ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
         raise MetadataError(

@@ -9,7 +9,8 @@ gate has findings to report. Timed, over the same files, in this order:
 
 - read: open every layer and read the bytes (gzip and tar decoded), with nothing else: the floor;
 - re: the same bytes through one plain ``re`` pattern for IPv4 and e-mail, the naive gate;
-- gate: ``bridge.privacy.gate.iter_findings`` for every file (every finder, names, layers, encodings).
+- gate: ``bridge.privacy.gate.iter_findings`` for every file (every finder, names, layers, encodings);
+- gate xN: ``check_artifact``, the gate as ``bridge validate`` runs it, with one worker process per core.
 
 Printed: MB of text scanned, seconds, MB/s of each, and the gate's ratio to both baselines. With
 ``--anonymise`` the time of ``bridge anonymise`` on the tree is printed too.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import os
 import random
 import re
 import shutil
@@ -148,6 +150,22 @@ def time_gate(root: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, found
 
 
+def time_parallel(root: Path) -> tuple[float, int, int]:
+    from bridge.artifact import load_artifact
+    from bridge.errors import MetadataError
+    from bridge.privacy.gate import check_artifact
+
+    artifact = load_artifact(root)  # hashes every file: not timed
+    workers = len(os.sched_getaffinity(0))
+    t0 = time.perf_counter()
+    try:
+        check_artifact(artifact, workers=workers)
+        problems = 0
+    except MetadataError as exc:
+        problems = len(exc.problems)
+    return time.perf_counter() - t0, workers, problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
@@ -167,11 +185,14 @@ def main(argv: list[str] | None = None) -> int:
         read_s, read_bytes = time_read(root, rels)
         naive_s, naive_hits = time_naive(root, rels)
         gate_s, found = time_gate(root)
+        par_s, workers, problems = time_parallel(root)
         mb = read_bytes / 1e6
         print(f"{'pass':<10}{'seconds':>10}{'MB/s':>10}  notes")
         print(f"{'read':<10}{read_s:>10.2f}{mb / read_s:>10.1f}  every layer decoded, bytes read")
         print(f"{'re':<10}{naive_s:>10.2f}{mb / naive_s:>10.1f}  one plain IPv4|e-mail regex: {naive_hits} matches")
         print(f"{'gate':<10}{gate_s:>10.2f}{mb / gate_s:>10.1f}  every finder, names, layers: {found} findings")
+        label = f"gate x{workers}"
+        print(f"{label:<10}{par_s:>10.2f}{mb / par_s:>10.1f}  check_artifact: {problems} problems shown")
         print(f"ratio: gate takes {gate_s / read_s:.1f}x the read time, {gate_s / naive_s:.2f}x the plain re scan")
         if args.anonymise:
             from bridge.privacy.anonymise import anonymise
