@@ -197,3 +197,4 @@ def test_an_unreachable_repository_is_indeterminate_not_zero(sandbox_settings: S
     statuses = {r.indicator.id: r.status for r in report.results}
     assert statuses["RDA-A1-02M"] == "indeterminate" and statuses["RDA-I1-02M"] == "indeterminate"
     assert all(r.points is None for r in report.results if r.status == "indeterminate")
+    assert report.error is not None and "landing" in report.error  # the CLI exits 1: the checker failed

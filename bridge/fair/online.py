@@ -399,7 +399,9 @@ async def assess_many(
             report = assess(ev)
             report.info["pid"], report.info["doi"], report.info["handle"] = ev.pid, ev.doi, ev.handle
             report.info["landing_url"] = ev.landing_url
-            if not ev.resolved and not ev.landing_url and ev.failed:
+            no_page = bool(ev.landing_url) and "landing" in ev.failed and ev.landing_status is None
+            if "pid" in ev.failed or no_page:
+                # the resolver or the landing page gave no answer: the checker could not assess the record
                 report.error = "; ".join(f"{k}: {v}" for k, v in ev.failed.items())
             done += 1
             if progress:
