@@ -98,3 +98,22 @@ def test_demo_prints_the_fair_score_before_and_after_publishing(tmp_path: Path, 
         assert f["essential_after"]["passed"] == f["essential_after"]["total"] == 20
     code, result = invoke("demo")
     assert code == 0 and "before publishing" in result.stdout and "Essential 20/20" in result.stdout
+
+
+def test_fair_all_compares_the_declared_md5_with_the_deposit(sandbox, sandbox_settings: Settings, fixtures_dir: Path):
+    import hashlib
+
+    receipt = publish(fixtures_dir / "plant-classifier", sandbox_settings)
+    code, result = invoke("fair", "--all", "--format", "json")
+    a105 = next(v for v in json.loads(result.stdout)["reports"][0]["accessible"].values() if v["id"] == "RDA-A1-05D")
+    assert code == 0 and any("as deposited" in m["message"] for m in a105["msg"])
+    bs = sandbox.store.item_bitstreams(receipt["item_id"])[0]  # a bad copy: other bytes, their own checksum
+    data = b"these are not the deposited weights"
+    sandbox.store.bitstream_path(bs).write_bytes(data)
+    sandbox.store.query(
+        "UPDATE bitstream SET md5 = ?, size = ? WHERE uuid = ?", (hashlib.md5(data).hexdigest(), len(data), bs["uuid"])
+    )
+    code, result = invoke("fair", "--all", "--format", "json")
+    a105 = next(v for v in json.loads(result.stdout)["reports"][0]["accessible"].values() if v["id"] == "RDA-A1-05D")
+    assert a105["test_status"] == "fail" and any("Re-upload" in a for a in a105["advice"])
+    assert "deposited " + receipt["files"][0]["md5"] in " ".join(m["message"] for m in a105["msg"])

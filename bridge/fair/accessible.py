@@ -234,6 +234,13 @@ def a1_05d(ev: Evidence) -> Outcome:
             f"{f.name}: Content-Length {f.served_length}",
             f"{f.name}: Content-Length {f.served_length}, declared {f.size}",
         )
+        if f.md5 and f.served_md5:  # cheap: the server declared it, and the deposit's MD5 is known
+            t.test(
+                f.md5.lower() == f.served_md5.lower(),
+                f"{f.name}: MD5 {f.served_md5} as deposited",
+                f"{f.name}: the server declares MD5 {f.served_md5}, deposited {f.md5}",
+                "Re-upload the file: the repository holds other bytes than were deposited.",
+            )
     return t.done()
 
 

@@ -22,12 +22,21 @@ from bridge.settings import Profile, Settings, ensure_home
 from bridge.verify.subjects import deposit_subjects, harvested_subjects
 
 
-def ledger_subjects(ledger: Ledger, profile: Profile, options: FairOptions) -> list[tuple[str, dict[str, str | None]]]:
+def ledger_subjects(ledger: Ledger, profile: Profile, options: FairOptions) -> list[tuple[str, dict[str, Any]]]:
     """Return (PID, what is known of it) for every deposit and every other live harvested record."""
     deposits = deposit_subjects(ledger, profile, options.since)
     skip = {s.handle for s in deposits if s.handle} | {s.doi.lower() for s in deposits if s.doi}
     harvested = harvested_subjects(ledger, profile, options.since, skip)
-    return [(s.pid, {"handle": s.handle, "doi": s.doi, "landing": s.landing_url}) for s in deposits + harvested]
+    return [
+        (s.pid, {"handle": s.handle, "doi": s.doi, "landing": s.landing_url, "md5s": deposited_md5(s.receipt)})
+        for s in deposits + harvested
+    ]
+
+
+def deposited_md5(receipt: dict[str, Any] | None) -> dict[str, str]:
+    """Return file name -> MD5 from a deposit's receipt (empty for a harvested record)."""
+    files = (receipt or {}).get("files") or []
+    return {str(f["name"]): str(f["md5"]) for f in files if isinstance(f, dict) and f.get("name") and f.get("md5")}
 
 
 def assess_profile(

@@ -32,6 +32,7 @@ class FileSeen:
     status: int | None = None  # HTTP status of the HEAD / Range GET (PID mode)
     served_type: str | None = None
     served_length: int | None = None
+    served_md5: str | None = None  # what the server declares (Content-MD5, or DSpace's MD5 ETag)
     problem: str | None = None  # no HTTP answer
 
 
@@ -61,6 +62,7 @@ class Evidence:
     kind: str | None = None  # the crosswalk (model-weights, anonymised-logs, …)
     metadata_files: list[str] = field(default_factory=list)  # publish.yaml, CITATION.cff, README.md (model card)
     # PID mode
+    deposited_md5: dict[str, str] = field(default_factory=dict)  # file name -> MD5 of the deposit (receipt)
     sandbox: bool = False  # assessed against the bridge's sandbox (DataCite's test prefix is expected there)
     pid: str | None = None
     handle: str | None = None

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from bridge.fair.assess import assess
+from bridge.fair.batch import deposited_md5
 from bridge.fair.online import Gatherer
 from bridge.ledger import open_ledger
 from bridge.settings import Settings
@@ -49,7 +50,13 @@ def fair_check(settings: Settings, *, phase: int = 3) -> Check:
             state["baselines"] = baselines(settings, ctx.profile.name)
         gatherer = state.get(id(ctx.fetcher)) or Gatherer(ctx.fetcher, ctx.profile)
         state[id(ctx.fetcher)] = gatherer
-        ev = await gatherer.gather(subject.pid, handle=subject.handle, doi=subject.doi, landing=subject.landing_url)
+        ev = await gatherer.gather(
+            subject.pid,
+            handle=subject.handle,
+            doi=subject.doi,
+            landing=subject.landing_url,
+            md5s=deposited_md5(subject.receipt),
+        )
         report = assess(ev)
         e, score = report.essential(), report.score
         before = state["baselines"].get(subject.pid)

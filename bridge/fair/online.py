@@ -30,7 +30,7 @@ from bridge.fair.model import FairReport
 from bridge.http import RetryPolicy
 from bridge.pid import bare_doi, bare_handle
 from bridge.settings import Profile, Settings
-from bridge.verify.fetch import VERIFY_POLICY, Fetched, Fetcher, make_clients
+from bridge.verify.fetch import VERIFY_POLICY, Fetched, Fetcher, _declared_md5, make_clients
 from bridge.verify.http_checks import DATACITE_API, DOI_RESOLVER_API, HANDLE_API, HTML, JSONAPI, url_value
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
@@ -72,6 +72,7 @@ async def probe(fetcher: Fetcher, url: str) -> Fetched:
         total = response.headers.get("content-range", "").rpartition("/")[2]
         length = total if total.isdigit() else response.headers.get("content-length")
         out.size = int(length) if length and length.isdigit() else None
+        out.md5 = _declared_md5(response.headers)  # DSpace's ETag is the MD5: a checksum for free
 
     # verify's fetcher, with its slots, retries and per-run cache; only the request differs
     return await fetcher._cached(
@@ -98,10 +99,17 @@ class Gatherer:
         self._identify: asyncio.Task[tuple[bool | None, str | None, list[str], str | None, str | None]] | None = None
 
     async def gather(
-        self, text: str, *, handle: str | None = None, doi: str | None = None, landing: str | None = None
+        self,
+        text: str,
+        *,
+        handle: str | None = None,
+        doi: str | None = None,
+        landing: str | None = None,
+        md5s: dict[str, str] | None = None,
     ) -> Evidence:
-        """Return the evidence for a Handle, DOI or landing URL (known PIDs and landing page may be given)."""
+        """Return the evidence for a Handle, DOI or landing URL (known PIDs, landing page, deposited MD5s)."""
         ev = Evidence(mode="pid", subject=text, sandbox=bool(self.profile and self.profile.sandbox))
+        ev.deposited_md5 = dict(md5s or {})
         ev.doi = doi or bare_doi(text)
         ev.handle = handle or (None if ev.doi else bare_handle(text, self.resolvers))
         if (
@@ -308,10 +316,12 @@ class Gatherer:
             items = _jsonld_files(ev.jsonld)
         sizes = _jsonld_sizes(ev.jsonld)
         ev.files = [FileSeen(name=_name_of(x.href), url=x.href, mime=x.type, size=sizes.get(x.href)) for x in items]
+        md5s = ev.deposited_md5
         answers = await asyncio.gather(*(probe(self.fetcher, f.url or "") for f in ev.files))
         unreachable = 0
         for f, got in zip(ev.files, answers, strict=True):
             f.status, f.served_type, f.served_length = got.status, got.content_type or None, got.size
+            f.served_md5, f.md5 = got.md5, md5s.get(f.name)
             if _no_answer(got):
                 f.problem, unreachable = got.problem(), unreachable + 1
         if ev.files and unreachable == len(ev.files):
@@ -380,7 +390,7 @@ def check_pid_text(text: str) -> str:
 
 async def assess_many(
     profile: Profile | None,
-    subjects: list[tuple[str, dict[str, str | None]]],
+    subjects: list[tuple[str, dict[str, Any]]],
     options: FairOptions,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Callable[[int], None] | None = None,
