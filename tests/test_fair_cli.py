@@ -31,6 +31,11 @@ def test_fair_all_assesses_every_deposit_concurrently(sandbox, sandbox_settings:
     assert doc["summary"]["records"] == 2 and doc["summary"]["ok"] == 2 and doc["summary"]["errors"] == 0
     assert doc["summary"]["mean_score"] >= 90
     assert doc["run"]["concurrency"] == 4 and doc["run"]["requests"] > 0 and doc["run"]["pids_per_second"] > 0
+    code, result = invoke("fair", "--all")
+    lines = result.stdout.splitlines()
+    assert code == 0 and lines[0].split() == ["PID", "FAIR", "ESSENTIAL", "FAILING"]
+    assert {line.split()[0] for line in lines[1:3]} == {model["handle"], logs["handle"]}
+    assert "2 record(s): 2 pass every Essential indicator" in result.stdout
     code, result = invoke("fair", "--all", "--since", "2999-01-01", "--format", "json")
     assert code == 0 and json.loads(result.stdout)["reports"] == []
     code, result = invoke("fair", "--all", str(fixtures_dir / "plant-classifier"))

@@ -39,7 +39,30 @@ def render(reports: Sequence[FairReport], fmt: str, *, extra: dict[str, Any] | N
         return render_junit(reports).decode("utf-8")
     if fmt == "markdown":
         return "\n".join(render_markdown(r) for r in reports)
+    if len(reports) > 1 or extra:
+        return render_summary_table(reports, extra or {})
     return "\n".join(render_table(r) for r in reports)
+
+
+def render_summary_table(reports: Sequence[FairReport], extra: dict[str, Any]) -> str:
+    """Return one line per record (worst first) and the run's summary: what `--all` shows on a terminal."""
+    rows = [("PID", "FAIR", "ESSENTIAL", "FAILING")]
+    for r in sorted(reports, key=lambda r: (r.error is None, r.ok, r.score or 0.0)):
+        e = r.essential()
+        failing = ", ".join(x.indicator.id.removeprefix("RDA-") for x in r.results if x.status == "fail")
+        score = "error" if r.error else _pct(r.score)
+        rows.append((r.subject, score, f"{e['passed']}/{e['total']}", (r.error or failing)[:200]))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:3])) + "  " + row[3] for row in rows]
+    s, run = extra.get("summary") or {}, extra.get("run") or {}
+    if s:
+        lines.append(
+            f"{s['records']} record(s): {s['ok']} pass every Essential indicator, {s['essential_failed']} do not, "
+            f"{s['errors']} could not be assessed; mean FAIR {_pct(s['mean_score'])}"
+        )
+    if run:
+        lines.append(f"{run['requests']} requests in {run['seconds']} s ({run['pids_per_second']} records/s)")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def headline(report: FairReport) -> str:
