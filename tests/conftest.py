@@ -74,7 +74,16 @@ def bridge_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("BRIDGE_HOME", str(home))
     monkeypatch.delenv("BRIDGE_CONFIG", raising=False)
     monkeypatch.delenv("BRIDGE_PROFILE", raising=False)
+    monkeypatch.delenv("BRIDGE_LEDGER_URL", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def ledger_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With BRIDGE_TEST_LEDGER=postgresql, every ledger the settings open is a fresh PostgreSQL database."""
+    if os.environ.get("BRIDGE_TEST_LEDGER", "sqlite") != "postgresql":
+        return
+    monkeypatch.setenv("BRIDGE_LEDGER_URL", request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")

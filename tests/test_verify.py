@@ -527,7 +527,7 @@ def test_sword2_deposits_are_checked_through_their_download_urls(sandbox, sandbo
     receipt = publish(fixtures_dir / "monitoring-logs", sandbox_settings, target="sword2")
     assert receipt["target"] == "sword2" and all(f["url"] for f in receipt["files"])
     url = sandbox_settings.profile().oai_url
-    with OAIClient(url) as client, Ledger(sandbox_settings.ledger_path) as ledger:
+    with OAIClient(url) as client, Ledger(sandbox_settings.ledger_url) as ledger:
         Harvester(client, ledger).run(Scope(url, "oai_dc"))
     report = verify(sandbox_settings, Options())
     checksums = next(r for r in report.results if r.check == "checksums")

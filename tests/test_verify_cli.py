@@ -31,7 +31,7 @@ runner = CliRunner()
 
 def harvest(settings: Settings, prefixes: tuple[str, ...] = ("oai_dc", "oai_datacite"), *, full: bool = False) -> None:
     url = settings.profile().oai_url  # type: ignore[union-attr]
-    with OAIClient(url) as client, Ledger(settings.ledger_path) as ledger:
+    with OAIClient(url) as client, Ledger(settings.ledger_url) as ledger:
         for prefix in prefixes:
             assert Harvester(client, ledger).run(Scope(url, prefix), full=full).complete
 
@@ -158,7 +158,7 @@ def test_a_fixed_pid_is_reported_as_fixed(model: dict[str, Any], sandbox, sandbo
     assert code == 0
     assert [(r["check"], r["changed"]) for r in report["results"] if r["changed"]] == [("handle", "fixed")]
     assert report["summary"]["fixed"] == 1
-    with Ledger(sandbox_settings.ledger_path) as ledger:
+    with Ledger(sandbox_settings.ledger_url) as ledger:
         runs = ledger.query("SELECT id, summary FROM verify_run ORDER BY id")
     assert [json.loads(r["summary"])["failed"] for r in runs] == [1, 0]
 
@@ -213,7 +213,7 @@ def test_junit_markdown_and_table_outputs(model: dict[str, Any], sandbox, tmp_pa
     failure = root.find("testsuite[@name='handle']/testcase/failure")
     assert failure is not None and "elsewhere" in failure.get("message")
     assert "### Failed (1)" in markdown.read_text() and "elsewhere" in markdown.read_text()
-    with Ledger(Path(os.environ["BRIDGE_HOME"]) / "ledger.sqlite") as ledger:
+    with Ledger(os.environ.get("BRIDGE_LEDGER_URL") or Path(os.environ["BRIDGE_HOME"]) / "ledger.sqlite") as ledger:
         assert len(ledger.query("SELECT id FROM verify_run")) == 1
     forced = runner.invoke(app, ["verify", "--format", "json", "--output", str(tmp_path / "report.txt")])
     assert forced.exit_code == 3 and json.loads((tmp_path / "report.txt").read_text())["summary"]["failed"] == 1
