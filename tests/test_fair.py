@@ -258,6 +258,27 @@ def test_a_public_doi_without_a_profile_asks_the_public_resolvers_not_the_sandbo
 
     report = assess_pid(load_settings(), "10.20350/digitalCSIC/17221", transport=httpx.MockTransport(answer))
     assert set(asked) == {"doi.org", "api.datacite.org"}  # no sandbox was started, no other host asked
+    assert report.error is None  # a DOI that resolves nowhere is a finding, not a failure of the checker
     found = {r.indicator.id: r for r in report.results}
     assert found["RDA-F1-02M"].status == "fail" and "responseCode 100" in found["RDA-F1-02M"].finding
     assert found["RDA-I1-02M"].status == "indeterminate"  # no OAI-PMH endpoint is known for it
+
+
+def test_a_record_nothing_could_be_read_of_is_an_error_with_every_indicator_indeterminate() -> None:
+    import httpx
+
+    from bridge.fair.online import assess_pid
+    from bridge.settings import load_settings
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    from bridge.fair.online import FairOptions
+    from bridge.http import RetryPolicy
+
+    once = FairOptions(policy=RetryPolicy(attempts=1))
+    url = "https://repo.example.org/handle/10261/1"
+    report = assess_pid(load_settings(), url, once, transport=httpx.MockTransport(refuse))
+    assert report.error is not None and "no answer from repo.example.org" in report.error
+    assert {r.status for r in report.results} == {"indeterminate"} and report.score is None
+    assert report.essential()["failed"] == 0 and not report.ok

@@ -413,6 +413,10 @@ async def assess_many(
             if "pid" in ev.failed or no_page:
                 # the resolver or the landing page gave no answer: the checker could not assess the record
                 report.error = "; ".join(f"{k}: {v}" for k, v in ev.failed.items())
+                if not ev.dc and ev.datacite is None:  # nothing was read: no indicator can say anything
+                    for r in report.results:
+                        r.status, r.points, r.advice, r.problems = "indeterminate", None, [], []
+                        r.messages = ["not assessed: nothing about the record could be fetched"]
             done += 1
             if progress:
                 progress(done)
