@@ -1,14 +1,34 @@
-"""Read what a landing page offers machines: RFC 8288 Link headers, HTML <link> and <meta>, JSON-LD, linksets."""
+"""Read what a repository offers machines: Link headers, HTML <link>/<meta>, JSON-LD, linksets, OAI records."""
 
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 
 from bridge.fair.evidence import Link
+
+DIM_NS = "{http://www.dspace.org/xmlns/dspace/dim}"
+DC_NS = "{http://purl.org/dc/elements/1.1/}"
+# oai_dc element -> the dc.* field a DSpace repository would hold it in
+OAI_DC_FIELDS = {
+    "title": "dc.title",
+    "creator": "dc.contributor.author",
+    "subject": "dc.subject",
+    "description": "dc.description.abstract",
+    "publisher": "dc.publisher",
+    "date": "dc.date.issued",
+    "type": "dc.type",
+    "format": "dc.format.mimetype",
+    "identifier": "dc.identifier.uri",
+    "language": "dc.language.iso",
+    "relation": "dc.relation",
+    "rights": "dc.rights",
+}
+_SIZE = re.compile(r"^\s*(\d+)\s*(?:B|bytes)?\s*$", re.IGNORECASE)
 
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[A-Za-z*-]+\s*(?:=\s*(?:\"[^\"]*\"|[^;,\s]+))?\s*)*)")
 _PARAM = re.compile(r";\s*([A-Za-z*-]+)\s*(?:=\s*(\"[^\"]*\"|[^;,\s]+))?")
@@ -69,3 +89,52 @@ def parse_page(text: str) -> tuple[list[Link], dict[str, list[str]], list[dict[s
             continue
         objects += [d for d in (data if isinstance(data, list) else [data]) if isinstance(d, dict)]
     return links, meta, objects
+
+
+def dim_fields(record: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for el in record.iter(f"{DIM_NS}field"):
+        key = ".".join(p for p in (el.get("mdschema"), el.get("element"), el.get("qualifier")) if p)
+        if el.text and el.text.strip():
+            out.setdefault(key, []).append(el.text.strip())
+    return out
+
+
+def oai_dc_fields(record: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for el in record.iter():
+        tag = str(el.tag)
+        if tag.startswith(DC_NS) and el.text and el.text.strip():
+            name = tag[len(DC_NS) :]
+            out.setdefault(OAI_DC_FIELDS.get(name, f"dc.{name}"), []).append(el.text.strip())
+    return out
+
+
+def name_of(url: str) -> str:
+    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or url
+
+
+def _media(jsonld: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for obj in jsonld:
+        for key in ("distribution", "associatedMedia"):
+            value = obj.get(key)
+            out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+    return out
+
+
+def jsonld_files(jsonld: list[dict[str, Any]]) -> list[Link]:
+    return [
+        Link("item", str(m.get("contentUrl")), m.get("encodingFormat"))
+        for m in _media(jsonld)
+        if isinstance(m.get("contentUrl"), str)
+    ]
+
+
+def jsonld_sizes(jsonld: list[dict[str, Any]]) -> dict[str, int]:
+    out = {}
+    for m in _media(jsonld):
+        match = _SIZE.match(str(m.get("contentSize") or ""))
+        if match and isinstance(m.get("contentUrl"), str):
+            out[m["contentUrl"]] = int(match.group(1))
+    return out

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -25,7 +24,7 @@ from bridge.errors import BridgeError, IdDoesNotExist, UsageError
 from bridge.fair import harvest_page
 from bridge.fair.assess import assess
 from bridge.fair.datacite_xml import parse_datacite_xml
-from bridge.fair.evidence import Evidence, FileSeen, Link
+from bridge.fair.evidence import Evidence, FileSeen
 from bridge.fair.model import FairReport
 from bridge.http import RetryPolicy
 from bridge.pid import bare_doi, bare_handle
@@ -34,24 +33,6 @@ from bridge.verify.fetch import VERIFY_POLICY, Fetched, Fetcher, _declared_md5, 
 from bridge.verify.http_checks import DATACITE_API, DOI_RESOLVER_API, HANDLE_API, HTML, JSONAPI, url_value
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
-DIM_NS = "{http://www.dspace.org/xmlns/dspace/dim}"
-DC_NS = "{http://purl.org/dc/elements/1.1/}"
-# oai_dc element -> the dc.* field a DSpace repository would hold it in
-OAI_DC_FIELDS = {
-    "title": "dc.title",
-    "creator": "dc.contributor.author",
-    "subject": "dc.subject",
-    "description": "dc.description.abstract",
-    "publisher": "dc.publisher",
-    "date": "dc.date.issued",
-    "type": "dc.type",
-    "format": "dc.format.mimetype",
-    "identifier": "dc.identifier.uri",
-    "language": "dc.language.iso",
-    "relation": "dc.relation",
-    "rights": "dc.rights",
-}
-_SIZE = re.compile(r"^\s*(\d+)\s*(?:B|bytes)?\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -301,7 +282,7 @@ class Gatherer:
         header = record.find(f"{OAI_NS}header")
         ev.oai_deleted = header is not None and header.get("status") == "deleted"
         ev.withdrawn = ev.withdrawn or ev.oai_deleted
-        dc = _dim_fields(record) if prefix == "dim" else _oai_dc_fields(record)
+        dc = harvest_page.dim_fields(record) if prefix == "dim" else harvest_page.oai_dc_fields(record)
         for key, values in dc.items():
             ev.dc.setdefault(key, []).extend(values)
 
@@ -313,9 +294,11 @@ class Gatherer:
         if not items:
             items = [x for x in ev.linkset if x.rel == "item" and x.anchor in (None, ev.landing_url)]
         if not items:
-            items = _jsonld_files(ev.jsonld)
-        sizes = _jsonld_sizes(ev.jsonld)
-        ev.files = [FileSeen(name=_name_of(x.href), url=x.href, mime=x.type, size=sizes.get(x.href)) for x in items]
+            items = harvest_page.jsonld_files(ev.jsonld)
+        sizes = harvest_page.jsonld_sizes(ev.jsonld)
+        ev.files = [
+            FileSeen(name=harvest_page.name_of(x.href), url=x.href, mime=x.type, size=sizes.get(x.href)) for x in items
+        ]
         md5s = ev.deposited_md5
         answers = await asyncio.gather(*(probe(self.fetcher, f.url or "") for f in ev.files))
         unreachable = 0
@@ -326,55 +309,6 @@ class Gatherer:
                 f.problem, unreachable = got.problem(), unreachable + 1
         if ev.files and unreachable == len(ev.files):
             ev.failed["files"] = ev.files[0].problem or "no answer"
-
-
-def _dim_fields(record: Any) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for el in record.iter(f"{DIM_NS}field"):
-        key = ".".join(p for p in (el.get("mdschema"), el.get("element"), el.get("qualifier")) if p)
-        if el.text and el.text.strip():
-            out.setdefault(key, []).append(el.text.strip())
-    return out
-
-
-def _oai_dc_fields(record: Any) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for el in record.iter():
-        tag = str(el.tag)
-        if tag.startswith(DC_NS) and el.text and el.text.strip():
-            name = tag[len(DC_NS) :]
-            out.setdefault(OAI_DC_FIELDS.get(name, f"dc.{name}"), []).append(el.text.strip())
-    return out
-
-
-def _name_of(url: str) -> str:
-    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or url
-
-
-def _media(jsonld: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for obj in jsonld:
-        for key in ("distribution", "associatedMedia"):
-            value = obj.get(key)
-            out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
-    return out
-
-
-def _jsonld_files(jsonld: list[dict[str, Any]]) -> list[Link]:
-    return [
-        Link("item", str(m.get("contentUrl")), m.get("encodingFormat"))
-        for m in _media(jsonld)
-        if isinstance(m.get("contentUrl"), str)
-    ]
-
-
-def _jsonld_sizes(jsonld: list[dict[str, Any]]) -> dict[str, int]:
-    out = {}
-    for m in _media(jsonld):
-        match = _SIZE.match(str(m.get("contentSize") or ""))
-        if match and isinstance(m.get("contentUrl"), str):
-            out[m["contentUrl"]] = int(match.group(1))
-    return out
 
 
 def check_pid_text(text: str) -> str:
