@@ -44,7 +44,7 @@ def fair(
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Requests at once.")] = 8,
     per_host: Annotated[int, typer.Option("--per-host", min=1, max=256, help="Requests at once per host.")] = 4,
-    fmt: Annotated[FairFormat | None, typer.Option("--format", help="FairReport format (default: table).")] = None,
+    fmt: Annotated[FairFormat | None, typer.Option("--format", help="Report format (default: table).")] = None,
     outputs: Annotated[
         list[Path] | None,
         typer.Option("--output", "-o", help="Write the report to this file (repeatable: .json, .xml JUnit, .md)."),

@@ -23,7 +23,7 @@ DSPACE_SCHEMA_TYPES = {
     "Video": "VideoObject",
     "Recording, musical": "MusicRecording",
     "Thesis": "Thesis",
-    "Technical FairReport": "FairReport",
+    "Technical Report": "Report",
     "Map": "Map",
     "Preprint": "ScholarlyArticle",
     "Presentation": "PresentationDigitalDocument",
