@@ -195,3 +195,23 @@ def test_endpoints_file_lists_toml_and_bad_input(tmp_path: Path) -> None:
     toml.write_text('[[endpoint]]\nurl = "https://a.example/oai"\npolite = 2\n')
     with pytest.raises(UsageError, match=r"e.toml: endpoint\[0\]: unknown key 'polite'"):
         read_endpoints(toml)
+
+
+def test_fair_all_over_two_workers_gives_the_local_reports(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    env = bridge_env(tmp_path / "home", postgres_url, redis_url)
+    with running_sandbox(SandboxConfig(data_dir=tmp_path / "data"), env={}) as sb:
+        from bridge.commands.sandbox import profile_for
+
+        seed_store(sb.store, 30, seed=5)
+        config = tmp_path / "bridge.toml"
+        config.write_text(tomli_w.dumps({"default_profile": "sb", "profiles": {"sb": profile_for(sb.sandbox)}}))
+        env["BRIDGE_CONFIG"] = str(config)
+        assert bridge(env, "harvest").returncode == 0
+        local = bridge(env, "fair", "--all", "--format", "json")
+        with workers(env, 2, concurrency=2):
+            spread = bridge(env, "fair", "--all", "--format", "json", "--distributed")
+    assert local.returncode == spread.returncode == 3, spread.stderr  # seeded items link no files: Essential fails
+    mine, theirs = json.loads(local.stdout), json.loads(spread.stdout)
+    assert mine["summary"] == theirs["summary"] and mine["summary"]["records"] > 20
+    assert mine["reports"] == theirs["reports"]
+    assert local.stderr.splitlines()[-2:] == spread.stderr.splitlines()[-2:]

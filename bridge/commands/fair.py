@@ -45,6 +45,9 @@ def fair(
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Requests at once.")] = 8,
     per_host: Annotated[int, typer.Option("--per-host", min=1, max=256, help="Requests at once per host.")] = 4,
     fmt: Annotated[FairFormat | None, typer.Option("--format", help="Report format (default: table).")] = None,
+    distributed: Annotated[
+        bool, typer.Option("--distributed", help="With --all: assess in shards on 'bridge worker's and wait.")
+    ] = False,
     outputs: Annotated[
         list[Path] | None,
         typer.Option("--output", "-o", help="Write the report to this file (repeatable: .json, .xml JUnit, .md)."),
@@ -70,9 +73,11 @@ def fair(
             options = FairOptions(
                 since=parse_since(since) if since else None, concurrency=concurrency, per_host=per_host
             )
-            reports, extra = assess_all(settings, options, profile=profile)
+            reports, extra = assess_all(settings, options, profile=profile, distributed=distributed)
             if not reports:
                 err_console.print("nothing to assess: publish something, or run 'bridge harvest' first")
+        elif distributed:
+            raise UsageError("--distributed goes with --all", hint="bridge fair --all --distributed")
         elif not target:
             raise UsageError("nothing to assess", hint="give an artefact folder, a Handle, a DOI, or --all")
         elif Path(target).is_dir():

@@ -146,3 +146,36 @@ def verify_runner(settings: Settings, tick: Tick | None = None) -> Any:
         return results
 
     return runner
+
+
+def fair_runner(settings: Settings, tick: Tick | None = None) -> Any:
+    """Return a runner for `bridge fair --all` that assesses the records in shards, as `bridge.fair_shard` units."""
+    from bridge.distributed.fairwire import report_from_wire
+    from bridge.distributed.tasks import fair_shard
+
+    def runner(profile: Any, subjects: list[Any], options: Any, shard_size: int = 500) -> tuple[list[Any], dict]:
+        if not subjects:
+            return [], {"requests": 0}
+        base = {
+            "profile": profile.model_dump(exclude={"password", "token", "doi_password"}),
+            "concurrency": options.concurrency,
+            "per_host": options.per_host,
+            "timeout": options.timeout,
+        }
+        shards = [subjects[i : i + shard_size] for i in range(0, len(subjects), shard_size)]
+        with _broker(settings):
+            values = wait_all(
+                [fair_shard.apply_async(({**base, "subjects": [list(s) for s in shard]},)) for shard in shards], tick
+            )
+        reports: list[Any] = []
+        requests = 0
+        for value in values:
+            if isinstance(value, BaseException):
+                raise TransportError(f"a FAIR shard failed on its worker: {value!r}", hint="see the worker's log")
+            if "error" in value:
+                raise TransportError(value["error"], hint=value.get("hint"))
+            reports += [report_from_wire(r) for r in value["reports"]]
+            requests += int(value.get("requests") or 0)
+        return reports, {"requests": requests}
+
+    return runner

@@ -1,4 +1,4 @@
-"""The units of work a `bridge worker` runs: one harvest window, one shard of verify subjects.
+"""The units of work a `bridge worker` runs: one harvest window, one shard of verify subjects or FAIR records.
 
 Each opens this worker's ledger (once per process) and refuses to run when it is not the coordinator's.
 A harvest window starts from its last committed token, so a unit redelivered after a worker died resumes it.
@@ -6,14 +6,17 @@ A harvest window starts from its last committed token, so a unit redelivered aft
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import threading
 from typing import Any
 
 from bridge.distributed.app import app
+from bridge.distributed.fairwire import report_to_wire
 from bridge.distributed.limits import LocalHostLimiter, RedisHostLimiter
 from bridge.errors import BridgeError, ConfigError
+from bridge.fair.online import FairOptions, assess_many
 from bridge.ledger import Ledger
 from bridge.oai.client import OAIClient
 from bridge.oai.harvester import Harvester, Scope, Stats
@@ -81,6 +84,22 @@ def harvest_window(unit: dict[str, Any]) -> dict[str, Any]:
     except BridgeError as exc:
         stats.errors.append(f"window {unit['window_from'] or 'start'}: {exc.message}")
     return stats.as_dict()
+
+
+@app.task(name="bridge.fair_shard")
+def fair_shard(unit: dict[str, Any]) -> dict[str, Any]:
+    """Assess a shard of records with the RDA indicators; return the reports (read-only, so redelivery is harmless)."""
+    try:
+        settings = _settings()
+        profile = Profile(**unit["profile"]).with_env(settings.env)
+        options = FairOptions(
+            concurrency=int(unit["concurrency"]), per_host=int(unit["per_host"]), timeout=float(unit["timeout"])
+        )
+        subjects = [(pid, known) for pid, known in unit["subjects"]]
+        reports, stats = asyncio.run(assess_many(profile, subjects, options))
+    except BridgeError as exc:
+        return {"error": exc.message, "hint": exc.hint}
+    return {"reports": [report_to_wire(r) for r in reports], "requests": stats.get("requests", 0)}
 
 
 @app.task(name="bridge.verify_shard")

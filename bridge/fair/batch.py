@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -40,12 +41,20 @@ def deposited_md5(receipt: dict[str, Any] | None) -> dict[str, str]:
 
 
 def assess_profile(
-    profile: Profile, ledger: Ledger, options: FairOptions, *, transport: httpx.AsyncBaseTransport | None = None
+    profile: Profile,
+    ledger: Ledger,
+    options: FairOptions,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    runner: Callable[..., tuple[list[FairReport], dict[str, Any]]] | None = None,
 ) -> tuple[list[FairReport], dict[str, Any]]:
-    """Assess every record of the profile; return the reports and the summary and run information."""
+    """Assess every record of the profile (here, or in shards by `runner` on workers); return reports and summary."""
     started = time.perf_counter()
     subjects = ledger_subjects(ledger, profile, options)
-    reports, stats = asyncio.run(assess_many(profile, subjects, options, transport))
+    if runner is None:
+        reports, stats = asyncio.run(assess_many(profile, subjects, options, transport))
+    else:
+        reports, stats = runner(profile, subjects, options)
     seconds = time.perf_counter() - started
     scores = [r.score for r in reports if r.score is not None]
     statuses = Counter("error" if r.error else "ok" if r.ok else "essential_failed" for r in reports)
@@ -80,10 +89,19 @@ def assess_all(
     *,
     profile: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    distributed: bool = False,
 ) -> tuple[list[FairReport], dict[str, Any]]:
-    """Assess every record of the named (or default) profile, starting the embedded sandbox when none is set."""
+    """Assess every record of the named (or default) profile, starting the embedded sandbox when none is set.
+
+    `distributed` assesses the records in shards on `bridge worker`s (see bridge.distributed).
+    """
     from bridge.embedded import resolve_repository
 
+    runner = None
+    if distributed:
+        from bridge.distributed.coordinator import fair_runner
+
+        runner = fair_runner(settings)
     ensure_home(settings)
     with resolve_repository(settings, profile) as repository, open_ledger(settings) as ledger:
-        return assess_profile(repository.profile, ledger, options, transport=transport)
+        return assess_profile(repository.profile, ledger, options, transport=transport, runner=runner)
