@@ -8,7 +8,9 @@ ledger at the last complete step.
 
 from __future__ import annotations
 
+from bridge.ledger.harvests import PageRecord
 from bridge.ledger.schema import SCHEMA_VERSION
-from bridge.ledger.store import Ledger, PageRecord, StoredRecord, compress, decompress, open_ledger, utcnow
+from bridge.ledger.store import Ledger, StoredRecord, open_ledger
+from bridge.ledger.util import compress, decompress, utcnow
 
 __all__ = ["SCHEMA_VERSION", "Ledger", "PageRecord", "StoredRecord", "compress", "decompress", "open_ledger", "utcnow"]
