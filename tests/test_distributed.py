@@ -79,6 +79,7 @@ def test_a_worker_killed_mid_window_changes_nothing(tmp_path: Path, postgres_url
         url = sb.urls["oai"]
         first = start_worker(env, "doomed", concurrency=1)
         later: list[Any] = []
+        coordinator: subprocess.Popen[str] | None = None
         try:
             wait_for_workers(redis_url, {"doomed"})
             coordinator = subprocess.Popen(
@@ -96,6 +97,11 @@ def test_a_worker_killed_mid_window_changes_nothing(tmp_path: Path, postgres_url
             out, err = coordinator.communicate(timeout=180)
         finally:
             stop([first, *later])
+            if (
+                coordinator is not None and coordinator.poll() is None
+            ):  # the test failed before it finished: leave nothing behind
+                coordinator.kill()
+                coordinator.wait(timeout=10)
         assert coordinator.returncode == 0, err
         want = oai_ids(sb)
         local = bridge({**env, "BRIDGE_LEDGER_URL": str(tmp_path / "local.sqlite")}, "harvest", "--endpoint", url)
@@ -215,3 +221,20 @@ def test_fair_all_over_two_workers_gives_the_local_reports(tmp_path: Path, postg
     assert mine["summary"] == theirs["summary"] and mine["summary"]["records"] > 20
     assert mine["reports"] == theirs["reports"]
     assert local.stderr.splitlines()[-2:] == spread.stderr.splitlines()[-2:]
+
+
+def test_worker_and_endpoints_usage_errors_are_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bridge.cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["worker"], env={"BRIDGE_LEDGER_URL": "mysql://u:secret@db/x"})
+    assert bad.exit_code == 1 and "unsupported ledger URL 'mysql://u:***@db/x'" in bad.stderr
+    assert "secret" not in bad.output and "Traceback" not in bad.output
+    listed = tmp_path / "endpoints.txt"
+    listed.write_text("https://a.example/oai\nnot a url\n")
+    out = runner.invoke(app, ["harvest", "--endpoints", str(listed)])
+    assert out.exit_code == 2 and "endpoints.txt:2: 'not a url' is not an http(s) URL" in out.stderr
+    both = runner.invoke(app, ["harvest", "--endpoints", str(listed), "--endpoint", "https://a.example/oai"])
+    assert both.exit_code == 2 and "give --endpoints, or --profile/--endpoint, not both" in both.stderr
