@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import ConfigError
+from bridge.resources import demo_dir
 from bridge.settings import Settings, ensure_home
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # (fixture folder, reserve a DOI)
 ARTEFACTS = (("plant-classifier", True), ("monitoring-logs", False))
 HARVEST_PREFIXES = ("oai_dc", "oai_datacite")
@@ -26,12 +26,12 @@ Say = Callable[[str], None]
 
 def fixtures_folder(fixtures: Path | None = None) -> Path:
     """Return the folder holding the demo artefacts, or raise with where they were looked for."""
-    folder = fixtures or FIXTURES
+    folder = fixtures or demo_dir()
     missing = [name for name, _ in ARTEFACTS if not (folder / name).is_dir()]
     if missing:
         raise ConfigError(
             f"the demo artefacts {', '.join(missing)} are not in {folder}",
-            hint="run 'bridge demo' from a clone of the oai-bridge repository, or give --fixtures <folder>",
+            hint="reinstall oai-bridge (its wheel carries the demo artefacts), or give --fixtures <folder>",
         )
     return folder
 

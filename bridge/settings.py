@@ -19,6 +19,7 @@ import platformdirs
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bridge.errors import ConfigError
+from bridge.resources import mappings_dir
 
 APP = "oai-bridge"
 CONFIG_NAME = "bridge.toml"
@@ -224,7 +225,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     default_profile = env.get("BRIDGE_PROFILE") or _str_or_none(raw.get("default_profile"))
     mappings_dirs = [Path(p) for p in env.get("BRIDGE_MAPPINGS", "").split(os.pathsep) if p]
     mappings_dirs.append(home / "mappings")
-    mappings_dirs.append(Path(__file__).resolve().parent.parent / "mappings")
+    mappings_dirs.append(mappings_dir())
     return Settings(
         home=home,
         config_file=config_file,

@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print what happened as JSON on stdout.")] = False,
     fixtures: Annotated[
-        Path | None, typer.Option("--fixtures", help="Folder with the example artefacts (default: the repository's).")
+        Path | None,
+        typer.Option("--fixtures", help="Folder with the example artefacts (default: those installed with the bridge)"),
     ] = None,
 ) -> None:
     """Publish the example artefacts to the local sandbox, harvest them back and verify them (under a minute)."""

@@ -4,7 +4,7 @@ A mapping says what DataCite type an artefact kind gets, which defaults apply wh
 silent, which relationType a role word (``dataset``, ``code``, ``paper`` …) stands for, and how the
 oai_dc and DSpace renderings spell things. Everything not written in a file comes from the shared
 defaults below, so a mapping file stays a dozen lines. Directories are searched in order (the
-``Settings.mappings_dirs`` order: BRIDGE_MAPPINGS, BRIDGE_HOME/mappings, the repository's
+``Settings.mappings_dirs`` order: BRIDGE_MAPPINGS, BRIDGE_HOME/mappings, the built-in
 ``mappings/``) and the first file of a name wins.
 """
 
