@@ -12,6 +12,7 @@ import email.utils
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
@@ -117,7 +118,7 @@ def send_idempotent(
     The last retryable response (a 503 after every attempt) is returned, not raised: the caller decides
     what an error status means for its protocol.
     """
-    kwargs = {"sleep": sleep} if sleep is not None else {}
+    kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts),
         wait=_wait(policy, rng or random.Random()),

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 OCTET_STREAM = "application/octet-stream"
 SAFETENSORS_MAX_HEADER = 100_000_000  # the reference implementation refuses larger headers too
@@ -271,6 +272,6 @@ def npy_stats(head: bytes) -> tuple[int, int]:
     return 1, math.prod(shape)
 
 
-def _dims(value: object) -> bool:
+def _dims(value: object) -> TypeGuard[list[int]]:
     """Return True for a list of non-negative integers (booleans excluded)."""
     return isinstance(value, list) and all(type(d) is int and d >= 0 for d in value)

@@ -17,7 +17,7 @@ import copy
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -242,7 +242,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     """Turn one pydantic error into a sentence that says how to fix it."""
     loc = tuple(error["loc"])
     path = ".".join(str(p) for p in loc)

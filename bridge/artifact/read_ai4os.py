@@ -73,7 +73,7 @@ def read_ai4os(path: Path) -> Source:
     source = Source(file=path.name)
     doc, lines = load_document(path, source, "json")
     v2 = "metadata_version" in doc
-    dates = doc.get("dates") if isinstance(doc.get("dates"), dict) else {}
+    dates: dict[str, Any] = doc["dates"] if isinstance(doc.get("dates"), dict) else {}
     data: dict[str, Any] = {}
 
     def take(target: str, value: Any, src: str) -> None:
@@ -89,7 +89,7 @@ def read_ai4os(path: Path) -> Source:
     take("license", _license(license_) if license_ else None, "license")
     if v2:
         take("date_created", text_or_none(dates.get("created")), "dates.created")
-        groups = ("tags", "tasks", "categories", "libraries")
+        groups: tuple[str, ...] = ("tags", "tasks", "categories", "libraries")
     else:
         take("date_created", text_or_none(doc.get("date_creation")), "date_creation")
         groups = ("keywords",)
@@ -100,7 +100,7 @@ def read_ai4os(path: Path) -> Source:
     for v1_key, v2_key, relation, general in _RELATIONS:
         src = v2_key if v2 else v1_key
         identifier = text_or_none(_get(doc, src)) if src else None
-        if not identifier:
+        if not src or not identifier:
             continue
         item: dict[str, Any] = {"identifier": identifier, "relation_type": relation}
         if general:

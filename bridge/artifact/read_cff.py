@@ -134,8 +134,7 @@ def read_cff(path: Path) -> Source:
     if "contact" in doc:
         contacts = _people(doc["contact"], "contact", "contributors", source, lines, role="ContactPerson")
         take("contact", "contributors", contacts)
-    licenses = [text_or_none(x) for x in as_list(doc.get("license"))]
-    licenses = [x for x in licenses if x]
+    licenses = [x for x in map(text_or_none, as_list(doc.get("license"))) if x]
     if len(licenses) > 1:
         source.problem(
             f"lists several licences ({', '.join(licenses)}); the repository records one: "

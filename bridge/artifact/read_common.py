@@ -96,11 +96,11 @@ def _yaml_problem(exc: yaml.YAMLError, file: str, offset: int) -> Problem:
 class _Loader(yaml.SafeLoader):
     """SafeLoader whose timestamps that are not real dates (2026-13-45) stay text for the date checks to report."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:
-            return self.construct_scalar(node)  # type: ignore[arg-type]
+            return self.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)

@@ -85,7 +85,7 @@ def harvest(
             from_date=from_date,
             until_date=until_date,
             full=full,
-            window_size=window.value,  # type: ignore[arg-type]
+            window_size=window.value,
             parallel=parallel,
             distributed=distributed,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -115,7 +115,7 @@ def mappings(
 
     def work() -> None:
         found = list_mappings(load_settings().mappings_dirs)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": m.name,
                 "title": m.title,

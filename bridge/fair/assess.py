@@ -6,7 +6,16 @@ from pathlib import Path
 
 from bridge.fair import accessible, findable, interoperable, reusable  # noqa: F401 - they fill INDICATORS
 from bridge.fair.evidence import Evidence, from_validated
-from bridge.fair.model import INDICATORS, PASS_POINTS, PRINCIPLES, FairReport, IndicatorResult, Missing, NotApplicable
+from bridge.fair.model import (
+    INDICATORS,
+    PASS_POINTS,
+    PRINCIPLES,
+    FairReport,
+    IndicatorResult,
+    Missing,
+    NotApplicable,
+    Status,
+)
 from bridge.settings import Settings
 
 
@@ -24,7 +33,7 @@ def assess(ev: Evidence) -> FairReport:
         except NotApplicable as exc:
             results.append(IndicatorResult(ind, "not_applicable", None, [str(exc)], [], []))
             continue
-        status = "pass" if out.points >= PASS_POINTS else "fail"
+        status: Status = "pass" if out.points >= PASS_POINTS else "fail"
         advice = out.advice or ([ind.advice] if status == "fail" else [])
         results.append(IndicatorResult(ind, status, out.points, out.messages, advice, out.evidence, out.problems))
     results.sort(key=lambda r: PRINCIPLES.index(r.indicator.principle))  # F, A, I, R; registration order within

@@ -125,7 +125,7 @@ def f1_02d(ev: Evidence) -> Outcome:
     files = _file_urls(ev)
     t.test(bool(files), "the record's files have URLs", "no file is linked from the record")
     for name, url in files:
-        t.test(bool(url) and url.startswith(("http://", "https://")), f"{name}: {url}", f"{name}: no http(s) URL")
+        t.test(bool(url and url.startswith(("http://", "https://"))), f"{name}: {url}", f"{name}: no http(s) URL")
     return t.done()
 
 
@@ -229,7 +229,7 @@ def f3_01m(ev: Evidence) -> Outcome:
             f"Keep fewer than {BITSTREAM_LIMIT} bitstreams in the item: zip the shards.",
             weight=2,
         )
-    handle_listed = bool(ev.handle) and any(ev.handle in v for v in ev.values("dc.identifier.uri", "dc.identifier"))
+    handle_listed = bool(ev.handle and any(ev.handle in v for v in ev.values("dc.identifier.uri", "dc.identifier")))
     t.test(
         handle_listed,
         f"the Handle {ev.handle} is in dc.identifier.uri",

@@ -197,7 +197,7 @@ def i2_01m(ev: Evidence) -> Outcome:
                 "Add the creators' ORCID nameIdentifiers to the DataCite record.",
             ),
         )
-    subject_uris = [s for s in ev.record.get("subjects") or [] if isinstance(s, dict) and s.get("valueUri")]
+    subject_uris = [s["valueUri"] for s in ev.record.get("subjects") or [] if isinstance(s, dict) and s.get("valueUri")]
     subject_uris += ev.values("dc.subject.uri")
     t.test(
         bool(subject_uris),

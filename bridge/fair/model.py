@@ -176,7 +176,7 @@ def weighted(results: list[IndicatorResult]) -> float | None:
     total = sum(r.indicator.weight for r in counted)
     if not total:
         return None
-    return round(sum(r.points * r.indicator.weight for r in counted) / total, 1)  # type: ignore[operator]
+    return round(sum((r.points or 0) * r.indicator.weight for r in counted) / total, 1)
 
 
 @dataclass

@@ -42,7 +42,7 @@ def baselines(settings: Settings, profile: str) -> dict[str, float]:
 
 def fair_check(settings: Settings, *, phase: int = 3) -> Check:
     """Return the `fair` verify check (register it for one run with ``CHECKS.registered``)."""
-    state: dict[str, Any] = {}
+    state: dict[Any, Any] = {}  # "baselines", and one Gatherer per fetcher by id()
 
     async def run(ctx: Any, subject: VerifySubject, earlier: list[Result]) -> Result:
         started = time.perf_counter()

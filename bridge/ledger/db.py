@@ -111,14 +111,14 @@ class PostgresDB:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.lock:
-            cur = self.conn.execute(self._q(sql), tuple(params))  # type: ignore[call-overload]
+            cur = self.conn.execute(self._q(sql), tuple(params))
             return cur.fetchall() if cur.description else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         with self.lock, self.conn.cursor() as cur:
-            cur.executemany(self._q(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
+            cur.executemany(self._q(sql), [tuple(r) for r in rows])
 
     @contextmanager
     def transaction(self, *, schema: bool = False) -> Iterator[Tx]:

@@ -85,7 +85,7 @@ class Ledger(HarvestTables):
         return row
 
     def deposits(self, profile: str | None = None) -> list[Row]:
-        sql, params = "SELECT * FROM deposit", ()
+        sql, params = "SELECT * FROM deposit", tuple[str, ...]()
         if profile is not None:
             sql, params = sql + " WHERE profile = ?", (profile,)
         rows = self.query(sql + " ORDER BY created, deposit_key", params)

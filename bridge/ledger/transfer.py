@@ -65,7 +65,9 @@ def export_ledger(ledger: Ledger, path: Path) -> TransferSummary:
     """Write every row of the ledger to `path` (.jsonl, or .jsonl.gz), atomically."""
     summary = TransferSummary(str(path), ledger.where)
     with atomic_writer(path, what="the ledger export") as raw_out:
-        out: IO[bytes] = gzip.GzipFile(fileobj=raw_out, mode="wb", mtime=0) if path.suffix == ".gz" else raw_out
+        out: IO[bytes] | gzip.GzipFile = raw_out
+        if path.suffix == ".gz":
+            out = gzip.GzipFile(fileobj=raw_out, mode="wb", mtime=0)
         out.write(json.dumps({"format": FORMAT, "schema_version": SCHEMA_VERSION}).encode() + b"\n")
         for table in TABLES:
             n = 0

@@ -319,7 +319,7 @@ class _seekable:
             self.raw.seek(0)
             return self.raw
         self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-        shutil.copyfileobj(Prefixed(self.head, self.raw), self.spool, 1 << 20)  # type: ignore[misc]
+        shutil.copyfileobj(Prefixed(self.head, self.raw), self.spool, 1 << 20)
         self.spool.seek(0)
         return self.spool
 

@@ -183,7 +183,7 @@ def _rewrite_zip(
             raw.seek(0)
             source_file: Any = raw
         else:
-            shutil.copyfileobj(Prefixed(head, raw), spool, 1 << 20)  # type: ignore[misc]
+            shutil.copyfileobj(Prefixed(head, raw), spool, 1 << 20)
             spool.seek(0)
             source_file = spool
         try:

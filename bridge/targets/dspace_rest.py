@@ -272,7 +272,7 @@ class DSpaceSession:
 
     def deposited(self, item: dict[str, Any], *, with_files: bool = True) -> Deposited:
         """Return an item resource as a Deposited, reading its files when asked."""
-        uuid = item.get("uuid") or item.get("id")
+        uuid = item.get("uuid") or item["id"]  # DSpace sends both; "id" is the same UUID
         handle = item.get("handle")
         uris = [v.get("value") for v in (item.get("metadata") or {}).get("dc.identifier.uri", [])]
         return Deposited(

@@ -83,7 +83,7 @@ class Deposited:
 
     def deposit_keys(self) -> list[str]:
         """Return the bridge deposit keys the item carries (in any dc.identifier field)."""
-        found = []
+        found: list[str] = []
         for name, values in self.metadata.items():
             if name == "dc.identifier" or name.startswith("dc.identifier."):
                 found.extend(

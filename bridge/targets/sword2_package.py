@@ -9,6 +9,7 @@ with data descriptors and the MD5 for Content-MD5 is computed in the same pass.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import zipfile
 from pathlib import Path
@@ -99,18 +100,21 @@ class _HashingWriter:
     def flush(self) -> None:
         self.fh.flush()
 
+    def close(self) -> None:
+        """Leave the file open: build_zip's `with` closes it."""
+
 
 def build_zip(plan: DepositPlan, path: Path) -> tuple[int, str]:
     """Write the SimpleZip package (stored, not compressed: weights do not shrink); return (size, md5)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         writer = _HashingWriter(fh)
-        with zipfile.ZipFile(writer, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[arg-type]
+        with zipfile.ZipFile(writer, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for planned in plan.files:
                 info = zipfile.ZipInfo(planned.name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.file_size = planned.size
                 with planned.source.open("rb") as src, archive.open(info, "w", force_zip64=planned.size > 2**31) as out:
-                    for chunk in iter(lambda src=src: src.read(CHUNK), b""):
+                    for chunk in iter(functools.partial(src.read, CHUNK), b""):
                         out.write(chunk)
     return writer.size, writer.md5.hexdigest()
 

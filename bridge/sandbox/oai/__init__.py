@@ -259,7 +259,7 @@ class Provider:
         if token is not None:
             size = max(token.size, size + int(more))
         elif more:
-            size = self.store.one(count_sql(where), params)["n"]
+            size = self.store.scalar(count_sql(where), params)
         body = render.sub(root, "ListRecords" if records else "ListIdentifiers")
         host = self.sandbox.config.oai_host
         if records:

@@ -82,7 +82,7 @@ class SetIndex:
         self._sets = Sets()
 
     def current(self) -> Sets:
-        signature = self.store.one(SIGNATURE)["sig"]  # type: ignore[index]
+        signature = self.store.scalar(SIGNATURE)
         with self._lock:
             if signature != self._signature:
                 self._sets = build_sets(self.store.communities(), self.store.collections())

@@ -296,7 +296,8 @@ def _related_identifiers(root: etree._Element, f: Fields) -> None:
 
 def _rights(root: etree._Element, f: Fields) -> None:
     """Pair rights texts with licence URIs (dc.rights + dc.rights.uri, as DSpace stores a licence)."""
-    texts, uris = [], []
+    texts: list[tuple[str, str | None]] = []  # (value, language)
+    uris: list[tuple[str, str | None]] = []
     for _, v in f("dc.rights"):
         value = str(v["value"]).strip()
         bucket = uris if _URI.match(value) else texts
@@ -307,8 +308,8 @@ def _rights(root: etree._Element, f: Fields) -> None:
     if not (texts or uris):
         return
     parent = _sub(root, "rightsList")
-    for uri, _ in access:
-        _sub(parent, "rights", rightsURI=uri)
+    for access_uri, _ in access:
+        _sub(parent, "rights", rightsURI=access_uri)
     for i in range(max(len(texts), len(licences))):
         text, lang = texts[i] if i < len(texts) else (None, None)
         uri = licences[i][0] if i < len(licences) else None

@@ -115,7 +115,7 @@ def search_objects(request: Request) -> Response:
     where = " AND ".join(conditions)
     item_total, rows = 0, []
     if dso_type in ("item", "all"):
-        item_total = sandbox.store.one(f"SELECT COUNT(*) AS n FROM item i WHERE {where}", values)["n"]  # type: ignore[index]
+        item_total = sandbox.store.scalar(f"SELECT COUNT(*) AS n FROM item i WHERE {where}", values)
         rows = sandbox.store.query(
             f"SELECT i.uuid FROM item i {join} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*sort_params, *values, size, page * size],
@@ -128,7 +128,7 @@ def search_objects(request: Request) -> Response:
     start = max(page * size - item_total, 0)
     objects += containers[start : start + size - len(objects)]
     results = page_body(request, "objects", [_hit(o) for o in objects], item_total + len(containers), page, size)
-    body = {
+    body: dict[str, Any] = {
         "id": None,
         "scope": scope,
         "query": params.get("query"),

@@ -88,7 +88,7 @@ def list_items(request: Request) -> Response:
     sandbox, user = sandbox_of(request), request.state.user
     page, size = paging(request)
     where = "FROM item WHERE in_archive = 1 AND withdrawn = 0"
-    total = sandbox.store.one(f"SELECT COUNT(*) AS n {where}")["n"]  # type: ignore[index]
+    total = sandbox.store.scalar(f"SELECT COUNT(*) AS n {where}")
     rows = sandbox.store.query(f"SELECT uuid {where} ORDER BY created, uuid LIMIT ? OFFSET ?", (size, page * size))
     wanted = embeds(request)
     items = [item_resource(sandbox, sandbox.store.item(r["uuid"]), user, wanted) for r in rows]  # type: ignore[arg-type]

@@ -78,9 +78,9 @@ def _field(name: str | None) -> str | None:
         return None
     if name in ("handle", "search.resourceid"):
         return name
-    name = ALIASES.get(name, name)  # type: ignore[arg-type]
+    name = ALIASES.get(name, name)
     try:
-        return check_field(name)  # type: ignore[arg-type]
+        return check_field(name)
     except RestError:
         return None
 
@@ -138,7 +138,7 @@ def container_matches(groups: list[list[Term]], metadata: dict[str, list[dict]])
         fields = [term.field] if term.field else list(metadata)
         wanted = " ".join(term.words())
         for name in fields:
-            for value in metadata.get(name, []):  # type: ignore[arg-type]
+            for value in metadata.get(name, []):
                 words = " ".join(w.lower() for w in re.findall(r"[^\W_]+", value["value"]))
                 needle = f" {wanted}" if term.prefix else f" {wanted} "
                 if needle in f" {words} ":

@@ -135,9 +135,9 @@ def parse_entry(body: bytes) -> list[tuple[str, str]]:
     for element in root:
         if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{DCTERMS}}}"):
             continue
-        field = SIMPLEDC.get(etree.QName(element).localname)
-        if field and (text := "".join(element.itertext()).strip()):
-            pairs.append((field, text))
+        dc = SIMPLEDC.get(etree.QName(element).localname)
+        if dc and (text := "".join(element.itertext()).strip()):
+            pairs.append((dc, text))
     return pairs
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import mimetypes
 import secrets
@@ -296,7 +297,7 @@ def unpack_zip(store: Store, upload: Spool, limit: int, max_entries: int = MAX_Z
             remaining = limit
             for info in members:
                 with archive.open(info) as fh:
-                    chunks = iter(lambda fh=fh: fh.read(CHUNK), b"")
+                    chunks = iter(functools.partial(fh.read, CHUNK), b"")
                     storage, size, md5 = store.store_file(chunks, limit=remaining)
                 remaining -= size
                 name = safe_name(info.filename, keep_dirs=True)
