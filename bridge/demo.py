@@ -76,7 +76,7 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
             report = verify_profile(profile, ledger, Options(pids=handles), mapping_dirs=settings.mappings_dirs)
         say("assessing FAIRness of the published records (bridge fair <PID>)")
         fair = _fair(profile, published, fair_before)
-        urls = repository.running.urls if repository.running is not None else {}  # type: ignore[attr-defined]
+        urls = repository.running.urls if repository.running is not None else {}
     return {
         "sandbox": {"urls": urls, "data_dir": str(settings.sandbox_dir), "profile": profile.name},
         "published": published,

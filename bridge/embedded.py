@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bridge.errors import ConfigError
 from bridge.settings import Profile, Settings
 from bridge.targets import DEFAULT_TARGET
+
+if TYPE_CHECKING:  # the launcher may name the sandbox's types; it imports the server only when it starts one
+    from bridge.sandbox.server import RunningSandbox
 
 
 @dataclass
@@ -22,16 +26,16 @@ class ResolvedRepository:
 
     profile: Profile
     embedded: bool
-    running: object | None = None  # bridge.sandbox.server.RunningSandbox when embedded
+    running: RunningSandbox | None = None  # set when embedded
 
 
-def sandbox_profile(running: object, name: str = "sandbox") -> Profile:
+def sandbox_profile(running: RunningSandbox, name: str = "sandbox") -> Profile:
     """Return a profile holding every URL and the submitter account of a running sandbox."""
     from pydantic import SecretStr
 
-    urls = running.urls  # type: ignore[attr-defined]
-    submitter = running.submitter  # type: ignore[attr-defined]
-    collection = running.store.collections()[0]["handle"]  # type: ignore[attr-defined]
+    urls = running.urls
+    submitter = running.submitter
+    collection = running.store.collections()[0]["handle"]
     return Profile(
         name=name,
         target=DEFAULT_TARGET,  # the sandbox speaks every built-in protocol; REST is the default
@@ -42,7 +46,7 @@ def sandbox_profile(running: object, name: str = "sandbox") -> Profile:
         handle_resolver=urls["handle_resolver"],
         doi_api=urls["doi_api"],
         doi_resolver_api=urls["doi_resolver_api"],
-        doi_prefix=running.sandbox.config.doi_prefix,  # type: ignore[attr-defined]
+        doi_prefix=running.sandbox.config.doi_prefix,
         collection=collection,
         landing_base=urls["landing_base"],
         sandbox=True,

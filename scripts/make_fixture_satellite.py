@@ -36,7 +36,7 @@ def _values(nc_type: int, value: object) -> tuple[int, bytes]:
     if nc_type == NC_CHAR:
         raw = str(value).encode("utf-8")
         return len(raw), _pad(raw)
-    items = list(value)  # type: ignore[call-overload]
+    items = list(value)
     return len(items), _pad(struct.pack(f">{len(items)}{_FORMATS[nc_type]}", *items))
 
 

@@ -53,7 +53,7 @@ def log(*lines: str) -> bytes:
 
 def tar(members: dict[str, bytes], mode: str = "w", uname: str = "") -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=mode) as archive:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size, info.uname = len(data), uname

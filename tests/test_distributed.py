@@ -64,7 +64,7 @@ def test_two_workers_harvest_20000_records_into_postgresql(
     assert scope["windows"] > 12 and scope["records"] == scope["new"] == RECORDS == len(want)
     with Ledger(postgres_url) as ledger:
         assert set(ledger.record_identifiers(url, "oai_dc")) == want
-        assert ledger.one("SELECT COUNT(*) AS n FROM record")["n"] == RECORDS  # type: ignore[index]
+        assert ledger.one("SELECT COUNT(*) AS n FROM record")["n"] == RECORDS
         assert {w["status"] for w in ledger.harvest_windows(scope["run_id"])} == {"done"}
     # 8 worker threads wanted the host; the Redis semaphore let exactly --parallel through at once
     assert peak == 3

@@ -16,7 +16,7 @@ from bridge.sandbox.server import running_sandbox
 runner = CliRunner()
 
 
-def test_many_providers_each_within_its_limit_and_one_down(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_many_providers_each_within_its_limit_and_one_down(tmp_path: Path, monkeypatch) -> None:
     ledger_path = tmp_path / "ledger.sqlite"
     monkeypatch.setenv("BRIDGE_LEDGER_URL", str(ledger_path))
     slow = "oai:latency=20ms"

@@ -31,7 +31,7 @@ def serve(route: Route) -> tuple[OAIClient, list[dict[str, str]]]:
             return httpx.Response(200, content=(QUIRKS / "identify.xml").read_bytes())
         answer = route(params, len(calls))
         status, name = answer[0], answer[1]
-        headers = answer[2] if len(answer) > 2 else {}  # type: ignore[misc]
+        headers = answer[2] if len(answer) > 2 else {}
         content = name if isinstance(name, bytes) else (QUIRKS / name).read_bytes()
         return httpx.Response(status, content=content, headers=headers)
 
@@ -43,7 +43,7 @@ def serve(route: Route) -> tuple[OAIClient, list[dict[str, str]]]:
 def harvest(route: Route, tmp_path: Path, **kwargs: object):
     oai, calls = serve(route)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        stats = Harvester(oai, ledger).run(Scope(URL, "oai_dc"), window_size="none", **kwargs)  # type: ignore[arg-type]
+        stats = Harvester(oai, ledger).run(Scope(URL, "oai_dc"), window_size="none", **kwargs)
         rows = ledger.query("SELECT identifier, deleted, lossy, metadata FROM record ORDER BY identifier")
     return stats, rows, calls
 

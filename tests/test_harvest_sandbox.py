@@ -31,7 +31,7 @@ ENV = {
 
 @contextmanager
 def sandbox_with(data: Path, **config: object) -> Iterator[RunningSandbox]:
-    with running_sandbox(SandboxConfig(data_dir=data, **config), env=ENV) as running:  # type: ignore[arg-type]
+    with running_sandbox(SandboxConfig(data_dir=data, **config), env=ENV) as running:
         yield running
 
 

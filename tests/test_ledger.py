@@ -111,7 +111,7 @@ def test_concurrent_writers_never_duplicate_a_record_or_result(ledger_url: str) 
     assert not errors
     with Ledger(ledger_url) as ledger:
         assert len(ledger.record_identifiers("e", "oai_dc")) == 200
-        assert ledger.one("SELECT COUNT(*) AS n FROM record")["n"] == 200  # type: ignore[index]
+        assert ledger.one("SELECT COUNT(*) AS n FROM record")["n"] == 200
         assert len(ledger.verify_results([verify_run])) == 1
         with pytest.raises(Exception, match=r"(?i)unique|duplicate"), ledger.transaction() as tx:
             tx.execute(

@@ -17,7 +17,7 @@ from bridge.sandbox.seed import seed_store
 runner = CliRunner()
 
 
-def fill(ledger: Ledger, sandbox) -> str:  # type: ignore[no-untyped-def]
+def fill(ledger: Ledger, sandbox) -> str:
     """Put every kind of row in the ledger: deposits with steps, a real harvest (raw XML), verify runs."""
     ledger.save_deposit("k1", "local", target="dspace7", state="archived", handle="10261/1", receipt={"a": [1, "é"]})
     ledger.step("k1", "local", "deposit", "done", {"id": 3})
@@ -30,7 +30,7 @@ def fill(ledger: Ledger, sandbox) -> str:  # type: ignore[no-untyped-def]
     return url
 
 
-def test_sqlite_to_postgresql_and_back_round_trips(tmp_path: Path, sandbox, postgres_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_to_postgresql_and_back_round_trips(tmp_path: Path, sandbox, postgres_url: str) -> None:
     seed_store(sandbox.store, 40, seed=3)
     sqlite_a, sqlite_b = str(tmp_path / "a.sqlite"), str(tmp_path / "b.sqlite")
     with Ledger(sqlite_a) as ledger:

@@ -15,8 +15,8 @@ def _top_level(kind: tuple[type, ...]) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {}
     for path in sorted(BRIDGE.rglob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, kind) and not node.name.startswith("_"):  # type: ignore[attr-defined]
-                seen.setdefault(node.name, []).append(str(path.relative_to(BRIDGE)))  # type: ignore[attr-defined]
+            if isinstance(node, kind) and not node.name.startswith("_"):
+                seen.setdefault(node.name, []).append(str(path.relative_to(BRIDGE)))
     return seen
 
 

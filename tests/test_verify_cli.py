@@ -30,7 +30,7 @@ runner = CliRunner()
 
 
 def harvest(settings: Settings, prefixes: tuple[str, ...] = ("oai_dc", "oai_datacite"), *, full: bool = False) -> None:
-    url = settings.profile().oai_url  # type: ignore[union-attr]
+    url = settings.profile().oai_url
     with OAIClient(url) as client, Ledger(settings.ledger_url) as ledger:
         for prefix in prefixes:
             assert Harvester(client, ledger).run(Scope(url, prefix), full=full).complete
@@ -226,7 +226,7 @@ def test_junit_markdown_and_table_outputs(model: dict[str, Any], sandbox, tmp_pa
 def test_checker_failure_exits_1_not_3(model: dict[str, Any], sandbox_settings: Settings) -> None:
     # The Handle API of the profile is unreachable: that says nothing about the PIDs, the checker is broken.
     toml = Path("bridge.toml")
-    toml.write_text(toml.read_text().replace(sandbox_settings.profile().handle_api, "http://127.0.0.1:1/api/handles"))  # type: ignore[union-attr]
+    toml.write_text(toml.read_text().replace(sandbox_settings.profile().handle_api, "http://127.0.0.1:1/api/handles"))
     result = runner.invoke(app, ["verify", "--format", "json"])
     assert result.exit_code == 1
     assert "handle_api http://127.0.0.1:1/api/handles never answered" in result.stderr

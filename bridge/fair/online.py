@@ -337,9 +337,9 @@ async def assess_many(
         gatherer = Gatherer(fetcher, profile)
         done = 0
 
-        async def one(text: str, known: dict[str, str | None]) -> FairReport:
+        async def one(text: str, known: dict[str, Any]) -> FairReport:
             nonlocal done
-            ev = await gatherer.gather(text, **known)  # type: ignore[arg-type]
+            ev = await gatherer.gather(text, **known)
             report = assess(ev)
             report.info["pid"], report.info["doi"], report.info["handle"] = ev.pid, ev.doi, ev.handle
             report.info["landing_url"] = ev.landing_url

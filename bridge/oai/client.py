@@ -124,7 +124,6 @@ class OAIClient(Sickle):
             code, message = errors[0]
             err = OAIError.for_code(code, message)
             err.status = response.status_code
-            err.all_errors = errors  # type: ignore[attr-defined]
             raise err
         return page
 

@@ -236,7 +236,7 @@ def walk(raw: IO[bytes], path: str, budget: Budget, *, depth: int = 0, seekable:
         what = refused(head)
         if what:
             raise Unreadable(path, f"is {what}, which cannot be checked; unpack it or export its content as text")
-        yield Event(path, data=Prefixed(head, raw))  # type: ignore[arg-type]
+        yield Event(path, data=Prefixed(head, raw))  # type: ignore[arg-type]  # Prefixed is a read-only stream, all the readers use
         return
     limits = budget.limits
     if depth >= limits.depth:
@@ -253,12 +253,12 @@ def walk(raw: IO[bytes], path: str, budget: Budget, *, depth: int = 0, seekable:
             yield Event(path, name=name)
     counting = Counting(stream)
     inner = Guarded(decompressor(kind, counting), path, budget, lambda: counting.count)
-    yield from walk(inner, path, budget, depth=depth + 1)  # type: ignore[arg-type]
+    yield from walk(inner, path, budget, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
 
 
 def _walk_tar(stream: Guarded, path: str, budget: Budget, depth: int) -> Iterator[Event]:
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as archive:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=stream, mode="r|") as archive:  # type: ignore[call-overload]  # Guarded is a read-only stream; "r|" only reads
             for n, member in enumerate(archive, 1):
                 if n > budget.limits.members:
                     raise Unreadable(path, f"holds more than {budget.limits.members} members (limit)")
@@ -269,7 +269,7 @@ def _walk_tar(stream: Guarded, path: str, budget: Budget, depth: int) -> Iterato
                 plain = archive.extractfile(member) if member.isfile() else None
                 if plain is not None:
                     guarded = Guarded(plain, inner, budget, None)
-                    yield from walk(guarded, inner, budget, depth=depth + 1)  # type: ignore[arg-type]
+                    yield from walk(guarded, inner, budget, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
     except Unreadable:
         raise
     except DECODE_ERRORS as exc:
@@ -303,8 +303,8 @@ def _walk_zip(raw: IO[bytes], head: bytes, path: str, budget: Budget, depth: int
                     raise Unreadable(inner, f"cannot be decoded: {exc}") from None
                 with member:
                     size = max(info.compress_size, 1)
-                    guarded = Guarded(member, inner, budget, lambda size=size: size)  # type: ignore[misc]
-                    yield from walk(guarded, inner, budget, depth=depth + 1)  # type: ignore[arg-type]
+                    guarded = Guarded(member, inner, budget, lambda size=size: size)  # type: ignore[misc]  # the default binds this member's size
+                    yield from walk(guarded, inner, budget, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
 
 
 class _seekable:

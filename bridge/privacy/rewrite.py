@@ -88,7 +88,7 @@ def rewrite(
     if kind is None and refused(head):
         raise Unreadable(path, f"is {refused(head)}, which cannot be rewritten; unpack it or export it as text")
     if kind is None:
-        rewrite_leaf(Prefixed(head, raw), out, path, ctx)  # type: ignore[arg-type]
+        rewrite_leaf(Prefixed(head, raw), out, path, ctx)  # type: ignore[arg-type]  # Prefixed is a read-only stream
         return
     limits = ctx.budget.limits
     if depth >= limits.depth:
@@ -106,7 +106,7 @@ def rewrite(
     counting = Counting(stream)
     inner = Guarded(decompressor(kind, counting), path, ctx.budget, lambda: counting.count)
     writer = _compressor(kind, out)
-    rewrite(inner, writer, path, ctx, depth=depth + 1)  # type: ignore[arg-type]
+    rewrite(inner, writer, path, ctx, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
     writer.close()
 
 
@@ -146,7 +146,7 @@ def _compressor(kind: str, out: IO[bytes]) -> Any:
 def _rewrite_tar(stream: Guarded, out: IO[bytes], path: str, ctx: RewriteRun, depth: int) -> None:
     limits = ctx.budget.limits
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as source, tarfile.open(  # type: ignore[call-overload]
+        with tarfile.open(fileobj=stream, mode="r|") as source, tarfile.open(  # type: ignore[call-overload]  # Guarded is a read-only stream; "r|" only reads
             fileobj=out, mode="w|", format=tarfile.PAX_FORMAT
         ) as target:
             for n, member in enumerate(source, 1):
@@ -164,7 +164,7 @@ def _rewrite_tar(stream: Guarded, out: IO[bytes], path: str, ctx: RewriteRun, de
                     continue
                 with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
                     guarded = Guarded(plain, inner, ctx.budget, None)
-                    rewrite(guarded, spool, inner, ctx, depth=depth + 1)  # type: ignore[arg-type]
+                    rewrite(guarded, spool, inner, ctx, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
                     info.size = spool.tell()
                     spool.seek(0)
                     target.addfile(info, spool)
@@ -213,8 +213,8 @@ def _rewrite_zip(
                     raise Unreadable(inner, f"cannot be decoded: {exc}") from None
                 with member, target.open(new, "w", force_zip64=True) as sink:
                     size = max(info.compress_size, 1)
-                    guarded = Guarded(member, inner, ctx.budget, lambda size=size: size)  # type: ignore[misc]
-                    rewrite(guarded, sink, inner, ctx, depth=depth + 1)  # type: ignore[arg-type]
+                    guarded = Guarded(member, inner, ctx.budget, lambda size=size: size)  # type: ignore[misc]  # the default binds this member's size
+                    rewrite(guarded, sink, inner, ctx, depth=depth + 1)  # type: ignore[arg-type]  # Guarded is a read-only stream
 
 
 _ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import random
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,12 +43,12 @@ def make_clients(
 ) -> list[httpx.AsyncClient]:
     """Return `count` async clients with the bridge's defaults, sharing one TLS context (cheap to make)."""
     limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, max_keepalive_connections=CLIENT_CONNECTIONS)
-    tls = httpx.create_ssl_context() if transport is None else None
+    tls: ssl.SSLContext | bool = httpx.create_ssl_context() if transport is None else True  # unused with a transport
     return [
         make_async_client(
             timeout=timeout,
             limits=limits,
-            transport=transport or httpx.AsyncHTTPTransport(verify=tls, limits=limits),  # type: ignore[arg-type]
+            transport=transport or httpx.AsyncHTTPTransport(verify=tls, limits=limits),
         )
         for _ in range(max(1, count))
     ]

@@ -18,7 +18,7 @@ from bridge.errors import BridgeError
 from bridge.ledger import Ledger
 from bridge.times import parse_time
 from bridge.verify import compare
-from bridge.verify.model import Result
+from bridge.verify.model import Result, Status
 
 PREFIXES = ("oai_dc", "oai_datacite")
 
@@ -56,8 +56,8 @@ def check_oai(
     started = time.perf_counter()
     handle = receipt.get("handle") or "?"
 
-    def result(status: str, detail: str) -> Result:
-        return Result(handle, prefix, status, detail, seconds=time.perf_counter() - started)  # type: ignore[arg-type]
+    def result(status: Status, detail: str) -> Result:
+        return Result(handle, prefix, status, detail, seconds=time.perf_counter() - started)
 
     row = index.record(prefix, handle)
     if row is None:

@@ -274,9 +274,9 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
             return user
         row = sandbox.store.doi(normalize_doi(request.path_params["doi"]))
         visible = row is not None and (row["state"] == "findable" or (user is not None and may_change(user, row)))
-        if not visible:
+        if not visible or row is None:
             return api_error(404, "The resource you are looking for doesn't exist.")
-        return doi_document(request, sandbox, row)  # type: ignore[arg-type]
+        return doi_document(request, sandbox, row)
 
     async def delete(request: Request) -> Response:
         user = authenticate(request)

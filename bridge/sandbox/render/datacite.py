@@ -144,8 +144,8 @@ def _person(parent: etree._Element, tag: str, v: dict[str, Any], orcids: dict[st
     raw = str(v["value"]).strip()
     orcid = None
     bracket = _BRACKETED.search(raw)
-    if bracket and _ORCID.search(bracket.group(1)):
-        orcid, raw = _ORCID.search(bracket.group(1)).group(1), raw[: bracket.start()].strip()  # type: ignore[union-attr]
+    if bracket and (found := _ORCID.search(bracket.group(1))):
+        orcid, raw = found.group(1), raw[: bracket.start()].strip()
     authority = _ORCID.search(str(v.get("authority") or ""))
     orcid = orcid or (authority.group(1) if authority else None) or orcids.get(raw)
     family, comma, given = raw.partition(",")

@@ -127,7 +127,7 @@ async def set_primary_bitstream(request: Request) -> Response:
     if bs is None or bs["bundle"] != bundle["uuid"]:
         raise RestError(422, f"{UNPROCESSABLE}: the primary bitstream must be one bitstream of this bundle")
     sandbox.store.set_primary_bitstream(bundle["uuid"], bs["uuid"])
-    return hal(bundle_json(sandbox, sandbox.store.bundle(bundle["uuid"])), 201 if request.method == "POST" else 200)  # type: ignore[arg-type]
+    return hal(bundle_json(sandbox, sandbox.store.bundle(bundle["uuid"])), 201 if request.method == "POST" else 200)  # type: ignore[arg-type]  # the bundle was read above
 
 
 async def delete_bundle(request: Request) -> Response:

@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from typing import Any
+from typing import Any, Literal, overload
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -110,6 +110,10 @@ def path_uuid(request: Request, name: str = "uuid") -> str:
         raise RestError(404, f"Resource not found: {value}") from exc
 
 
+@overload
+def param_uuid(request: Request, name: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def param_uuid(request: Request, name: str, *, required: bool) -> str | None: ...
 def param_uuid(request: Request, name: str, *, required: bool = True) -> str | None:
     """Return a UUID query parameter; 400 when missing (if required) or malformed."""
     value = request.query_params.get(name)

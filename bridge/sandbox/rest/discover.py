@@ -124,7 +124,7 @@ def search_objects(request: Request) -> Response:
     if dso_type != "item" and configuration == "default" and not any(k.startswith("f.") for k in params):
         containers = _containers(sandbox, dso_type, groups, inside)
     wanted = embeds(request)
-    objects = [item_resource(sandbox, sandbox.store.item(r["uuid"]), user, wanted) for r in rows]  # type: ignore[arg-type]
+    objects = [item_resource(sandbox, sandbox.store.item(r["uuid"]), user, wanted) for r in rows]  # type: ignore[arg-type]  # uuids from the item table
     start = max(page * size - item_total, 0)
     objects += containers[start : start + size - len(objects)]
     results = page_body(request, "objects", [_hit(o) for o in objects], item_total + len(containers), page, size)
@@ -238,7 +238,7 @@ async def pid_find(request: Request) -> Response:
 async def identifiers_of_item(request: Request) -> Response:
     """List an item's handle and DOIs (``pid/identifiers/search/findByItem?uuid=``)."""
     sandbox = sandbox_of(request)
-    item = readable_item(sandbox, request.state.user, param_uuid(request, "uuid"))  # type: ignore[arg-type]
+    item = readable_item(sandbox, request.state.user, param_uuid(request, "uuid"))
     found: list[dict[str, Any]] = []
     if item["handle"]:
         found.append({"value": item["handle"], "identifierType": "handle", "identifierStatus": None})

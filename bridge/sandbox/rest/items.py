@@ -91,7 +91,7 @@ def list_items(request: Request) -> Response:
     total = sandbox.store.scalar(f"SELECT COUNT(*) AS n {where}")
     rows = sandbox.store.query(f"SELECT uuid {where} ORDER BY created, uuid LIMIT ? OFFSET ?", (size, page * size))
     wanted = embeds(request)
-    items = [item_resource(sandbox, sandbox.store.item(r["uuid"]), user, wanted) for r in rows]  # type: ignore[arg-type]
+    items = [item_resource(sandbox, sandbox.store.item(r["uuid"]), user, wanted) for r in rows]  # type: ignore[arg-type]  # uuids from the item table
     return hal(page_body(request, "items", items, total, page, size))
 
 

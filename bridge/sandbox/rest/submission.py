@@ -142,8 +142,8 @@ def workspace_context(request: Request) -> tuple[dict, dict, dict]:
 def _render(request: Request, wsi_id: int, status: int = 200) -> Response:
     sandbox = sandbox_of(request)
     wsi = sandbox.store.workspaceitem(wsi_id)
-    item = sandbox.store.item(wsi["item"])  # type: ignore[index]
-    body = submission_json(sandbox, wsi, item, request.state.user, embeds(request), kind="workspaceitem")  # type: ignore[arg-type]
+    item = sandbox.store.item(wsi["item"])  # type: ignore[index]  # called with the id of an existing workspace item
+    body = submission_json(sandbox, wsi, item, request.state.user, embeds(request), kind="workspaceitem")  # type: ignore[arg-type]  # both rows exist, see above
     return hal(body, status, {"Location": body["_links"]["self"]["href"]} if status == 201 else None)
 
 
@@ -172,8 +172,8 @@ async def find_by_item(request: Request) -> Response:
     user = require_user(request)
     sandbox = sandbox_of(request)
     uid = param_uuid(request, "uuid")
-    wsi = sandbox.store.workspaceitem_of(uid)  # type: ignore[arg-type]
-    item = sandbox.store.item(uid) if wsi else None  # type: ignore[arg-type]
+    wsi = sandbox.store.workspaceitem_of(uid)
+    item = sandbox.store.item(uid) if wsi else None
     if wsi is None or item is None:
         return Response(status_code=204)
     if not (is_admin(user) or owns(user, item)):

@@ -255,7 +255,7 @@ class SwordServer:
         pairs, upload = await self.read_deposit(request)
         derived = await self.add_content(item, upload) if upload else []
         if pairs is not None or upload is not None:
-            md = {k: list(v) for k, v in self.store.item(item["uuid"])["metadata"].items()}  # type: ignore[index]
+            md = {k: list(v) for k, v in self.store.item(item["uuid"])["metadata"].items()}  # type: ignore[index]  # owned_item found it
             add_values(md, pairs or [])
             stamp_updated(md)
             self.store.update_item(item["uuid"], metadata=md)

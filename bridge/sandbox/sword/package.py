@@ -223,7 +223,7 @@ async def spool_multipart(
     """Split an Atom multipart/related deposit (SWORD 2.0 §6.3.2) into the entry and the spooled media part."""
     parts = _Parts(directory, limit)
     callbacks = {name: getattr(parts, name) for name in dir(_Parts) if name.startswith("on_")}
-    parser = MultipartParser(boundary.encode("latin-1"), callbacks)  # type: ignore[arg-type]
+    parser = MultipartParser(boundary.encode("latin-1"), callbacks)  # type: ignore[arg-type]  # MultipartCallbacks is a TypedDict; the on_* methods are collected by name
     delimiter = b"--" + boundary.encode("latin-1")
     preamble = bytearray()
     started, failed = False, True
