@@ -100,7 +100,7 @@ def load_accounts(data_dir: Path, env: dict[str, str] | None = None) -> tuple[di
             stored[role] = {"email": email, "password": password}
         accounts[role] = Account(email=email, password=password, admin=role == "admin", password_from_env=from_env)
     if generated or (stored and not cred_file.exists()):
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(stored, fh, indent=2)
@@ -126,7 +126,7 @@ def secret_for(store: Store) -> str:
 
 
 def create_sandbox(config: SandboxConfig, base_url: str, env: dict[str, str] | None = None) -> Sandbox:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store(config.data_dir)
     store.set_meta("landing_base", base_url)
     accounts, _ = load_accounts(config.data_dir, env)

@@ -100,7 +100,7 @@ def seed_folder(data_dir: Path, items: int, **options: Any) -> SeedReport:
     """Open (or create) the sandbox data folder and seed it; see `seed_store` for the options."""
     from bridge.sandbox.app import bootstrap
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store(data_dir)
     try:
         bootstrap(store, {})  # a new folder gets the default community and collection (10261/1, /2) first

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
 
+from bridge.sandbox.private import make_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS eperson (
@@ -120,6 +122,7 @@ class Store:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        self.permission_warnings = make_private(data_dir)  # before SQLite creates a file: secrets inside
         self.assetstore = data_dir / "assetstore"
         self.assetstore.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / "sandbox.sqlite"
