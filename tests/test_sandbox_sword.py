@@ -324,6 +324,35 @@ def test_zip_bombs_and_too_many_entries_are_refused(sandbox, tmp_path):
     assert not [p for p in Path(sandbox.store.assetstore).rglob("*") if p.is_file()]
 
 
+def test_a_package_expanding_past_the_ratio_is_413_and_leaves_nothing_on_disk(sandbox, http):
+    # 40 MB of zeros in a ~40 KB zip: under the 4 GiB upload limit, but 1000 times its own size.
+    bomb = make_zip({"zeros.bin": b"\x00" * 40_000_000})
+    assert len(bomb) < 100_000
+    client = Client(sandbox, http)
+    r = client.package(data=bomb)
+    assert r.status_code == 413
+    assert error_href(r) == "http://purl.org/net/sword/error/MaxUploadSizeExceeded"
+    summary = xml(r).findtext("atom:summary", namespaces=NS)
+    assert "expansion ratio" in summary and "200 times" in summary
+    assert sandbox.store.one("SELECT COUNT(*) AS n FROM bitstream")["n"] == 0
+    assert not [p for p in Path(sandbox.store.assetstore).rglob("*") if p.is_file()]
+    # A package that barely compresses is not affected.
+    honest = make_zip({"text.txt": bytes(range(256)) * 20_000})  # 5 MB that barely compresses: accepted
+    assert client.package(data=honest).status_code == 201
+
+
+def test_the_ratio_applies_to_the_whole_package(sandbox, tmp_path):
+    # Many members of 1 MB zeros each stay under the allowance alone, together far over it.
+    package = tmp_path / "many-bombs.zip"
+    package.write_bytes(make_zip({f"z{n}.bin": b"\x00" * 1_000_000 for n in range(30)}))
+    with pytest.raises(SwordError) as caught:
+        unpack_zip(sandbox.store, Spool(path=package), limit=4 * 1024**3, max_ratio=200)
+    assert caught.value.status == 413 and "expansion ratio" in caught.value.summary
+    assert not [p for p in Path(sandbox.store.assetstore).rglob("*") if p.is_file()]
+    fine = unpack_zip(sandbox.store, Spool(path=package), limit=4 * 1024**3, max_ratio=2000)
+    assert len(fine) == 30
+
+
 def test_not_a_zip_unsupported_packaging_and_mediation(sandbox, http):
     client = Client(sandbox, http)
     r = client.package(data=b"not a zip at all")

@@ -2,9 +2,10 @@
 
 Uploads are streamed into a spool file inside the data folder (a zip needs random access), never held in
 memory. SimpleZip packages are checked before anything is stored: no absolute or `..` member paths, no
-symbolic links or encrypted members, at most MAX_ZIP_ENTRIES members and at most the upload limit of
-uncompressed bytes in total (counted while inflating, not trusted from the zip's headers), so a zip bomb or
-a zip-slip package is refused as a whole.
+symbolic links or encrypted members, at most MAX_ZIP_ENTRIES members, and at most the upload limit of
+uncompressed bytes in total and MAX_EXPANSION_RATIO times the package's own size (past a small allowance),
+counted while inflating, not trusted from the zip's headers: a zip bomb or a zip-slip package is refused as a
+whole, and a 4 MB request cannot become gigabytes on disk.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from bridge.sandbox.sword.documents import (
 )
 
 MAX_ZIP_ENTRIES = 10_000
+MAX_EXPANSION_RATIO = 200  # unpacked bytes per packed byte; deflate manages ~1000:1 only on degenerate data
+EXPANSION_ALLOWANCE = 16 * 1024 * 1024  # a small package may unpack to this much whatever its ratio
 MAX_ENTRY_BYTES = 1024 * 1024  # an Atom entry (part) larger than this is refused
 MAX_PREAMBLE = 64 * 1024
 CHUNK = 1024 * 1024
@@ -276,12 +279,23 @@ def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def unpack_zip(store: Store, upload: Spool, limit: int, max_entries: int = MAX_ZIP_ENTRIES) -> list[dict[str, Any]]:
+def unpack_zip(
+    store: Store,
+    upload: Spool,
+    limit: int,
+    max_entries: int = MAX_ZIP_ENTRIES,
+    max_ratio: int = MAX_EXPANSION_RATIO,
+) -> list[dict[str, Any]]:
     """Unpack a SimpleZip into the assetstore; return [{name, storage, size, md5, mime}] or raise SwordError."""
     try:
+        packed = upload.path.stat().st_size
         archive = zipfile.ZipFile(upload.path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SwordError(400, ERROR_CONTENT, f"the package is not a valid zip file: {exc}") from exc
+    allowed = min(limit, max(EXPANSION_ALLOWANCE, packed * max_ratio))
+    too_big = f"the package unpacks to more than {allowed} bytes" + (
+        f" ({max_ratio} times its own {packed} bytes, the limit of the expansion ratio)" if allowed < limit else ""
+    )
     stored: list[dict[str, Any]] = []
     try:
         with archive:
@@ -292,9 +306,9 @@ def unpack_zip(store: Store, upload: Spool, limit: int, max_entries: int = MAX_Z
                 reason = _unsafe_member(info)
                 if reason:
                     raise SwordError(400, ERROR_CONTENT, f"refused package: member {info.filename!r} has {reason}")
-            if sum(i.file_size for i in members) > limit:
-                raise SwordError(413, MAX_UPLOAD_SIZE_EXCEEDED, f"the package unpacks to more than {limit} bytes")
-            remaining = limit
+            if sum(i.file_size for i in members) > allowed:
+                raise SwordError(413, MAX_UPLOAD_SIZE_EXCEEDED, too_big)
+            remaining = allowed
             for info in members:
                 with archive.open(info) as fh:
                     chunks = iter(functools.partial(fh.read, CHUNK), b"")
@@ -304,7 +318,7 @@ def unpack_zip(store: Store, upload: Spool, limit: int, max_entries: int = MAX_Z
                 stored.append({"name": name, "storage": storage, "size": size, "md5": md5, "mime": guess_mime(name)})
     except ValueError as exc:  # store_file past the limit: the headers lied about the sizes
         _remove(store, stored)
-        raise SwordError(413, MAX_UPLOAD_SIZE_EXCEEDED, f"the package unpacks to more than {limit} bytes") from exc
+        raise SwordError(413, MAX_UPLOAD_SIZE_EXCEEDED, too_big) from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
         _remove(store, stored)
         raise SwordError(400, ERROR_CONTENT, f"the package could not be unpacked: {exc}") from exc
