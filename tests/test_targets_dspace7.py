@@ -201,6 +201,42 @@ def test_lost_answer_to_workspace_item_creation_adopts_the_orphan(sandbox, targe
     assert len(items(sandbox)) == 1 and workspace_count(sandbox) == 0
 
 
+def submitter_uuid(sandbox) -> str:
+    return sandbox.store.one("SELECT uuid FROM eperson WHERE email = ?", (sandbox.submitter.email,))["uuid"]
+
+
+def test_blank_drafts_of_killed_runs_are_deleted_without_a_ledger(sandbox, target, tamper, journal, fixtures_dir):
+    collection = sandbox.store.collections()[0]["uuid"]
+    me = submitter_uuid(sandbox)
+    for _ in range(2):  # what runs killed between creating a draft and writing its metadata leave
+        sandbox.store.create_workspaceitem(collection, me)
+    human = sandbox.store.create_workspaceitem(collection, me)  # someone's real draft: it has a title
+    sandbox.store.update_item(human["item"], metadata={"dc.title": [{"value": "My thesis, half done"}]})
+    plan = plan_for(fixtures_dir / "plant-classifier")
+    item = target.deposit(plan, journal(plan))  # a fresh ledger: nothing recorded about the killed runs
+    assert item.archived
+    assert [i["uuid"] for i in items(sandbox) if i["in_archive"]] == [item.item_id]
+    left = sandbox.store.query("SELECT item FROM workspaceitem")
+    assert left == [{"item": human["item"]}]  # the blank ones are gone, the titled one stays
+    assert tamper.count("DELETE", "") == 2
+    steps = [(r["step"], r["status"]) for r in journal(plan).ledger.steps(plan.deposit_key, "local")]
+    assert steps.count(("cleanup", "done")) == 2
+
+
+def test_a_run_whose_blank_draft_is_deleted_by_another_starts_again(sandbox, target, tamper, journal, fixtures_dir):
+    def taken(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        # Another run's cleanup deletes the new draft before its metadata is written.
+        sandbox.store.delete_item(response.json()["_embedded"]["item"]["uuid"])
+        return response
+
+    tamper.rules.append(Rule(on("POST", "/submission/workspaceitems"), after=taken))
+    plan = plan_for(fixtures_dir / "plant-classifier")
+    item = target.deposit(plan, journal(plan))
+    assert item.archived
+    assert tamper.count("POST", "/submission/workspaceitems") == 2
+    assert len(items(sandbox)) == 1 and workspace_count(sandbox) == 0
+
+
 def test_503_before_an_upload_is_retried_after_reading_the_draft(sandbox, target, tamper, journal, fixtures_dir):
     busy = Rule(
         lambda r: r.method == "POST" and "/submission/workspaceitems/" in r.url.path,

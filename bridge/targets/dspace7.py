@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import httpx
 
-from bridge.errors import BridgeError, ConfigError, RepositoryError
+from bridge.errors import AmbiguousWrite, BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
 from bridge.targets.interface import Deposited, DepositPlan, Lookup, Progress
@@ -178,39 +178,39 @@ class _Submission:
         return embedded.get("uuid") or last_segment(((wsi.get("_links") or {}).get("item") or {}).get("href"))
 
     def adopt(self) -> dict[str, Any] | None:
-        """Return the caller's workspace item carrying the key, or the orphan of an unrecorded creation."""
+        """Return the caller's draft carrying the key, or the one a lost creation answer left; delete the debris.
+
+        Blank drafts (no title, no key, no files) of this submitter are what a run killed between creating a
+        workspace item and writing its metadata leaves. One is adopted only when the ledger says this deposit's
+        creation got no answer; every other is deleted, so a fresh runner (no ledger) cleans up after a killed
+        one. A run at work whose draft is deleted in its blank instant finds it gone and starts again.
+        """
         listing = self.session.workspace_items()
         if not listing:
             return None
         key = self.plan.key_value
-
-        def item_md(wsi: dict[str, Any]) -> dict[str, Any]:
-            return ((wsi.get("_embedded") or {}).get("item") or {}).get("metadata") or {}
-
-        mine = [w for w in listing if key in [v.get("value") for v in item_md(w).get(KEY_FIELD, [])]]
-        pending = self.journal.pending_since("workspace-item")
+        newest_first = sorted(listing, key=lambda w: str(w.get("lastModified")), reverse=True)
+        mine = [w for w in newest_first if key in [v.get("value") for v in _item_metadata(w).get(KEY_FIELD, [])]]
+        blank = [w for w in newest_first if _blank(w)]
+        pending = parse_time(self.journal.pending_since("workspace-item") or "")
         if not mine and pending is not None:
-            since = parse_time(pending)
-            mine = [
-                w
-                for w in listing
-                if not item_md(w)
-                and not ((w.get("sections") or {}).get("upload") or {}).get("files")
-                and since is not None
-                and (parse_time(w.get("lastModified")) or since) >= since - CLOCK_SKEW
-            ]
-        if not mine:
-            return None
-        mine.sort(key=lambda w: str(w.get("lastModified")), reverse=True)
-        chosen, extra = mine[0], mine[1:]
-        for other in extra:  # duplicates made by earlier crashed runs: ours, and never deposited
+            mine = [w for w in blank if (parse_time(w.get("lastModified")) or pending) >= pending - CLOCK_SKEW][:1]
+        chosen = mine[0] if mine else None
+        for other in mine[1:] + [w for w in blank if w is not chosen]:
             self.journal.started("cleanup", workspace=other["id"])
-            response = self.session.write("DELETE", self.wsi_path(other["id"]), what="delete a duplicate draft")
+            response = self.session.write("DELETE", self.wsi_path(other["id"]), what="delete a leftover draft")
             if response.status_code not in (204, 404):
-                raise self.session.error(response, "delete a duplicate workspace item")
+                raise self.session.error(response, "delete a leftover workspace item")
             self.journal.done("cleanup", workspace=other["id"])
+        if chosen is None:
+            return None
         self.journal.done("workspace-item", id=chosen["id"], item=self.item_uuid(chosen), adopted=True)
         return chosen
+
+    def gone(self, response: httpx.Response, wsi: dict[str, Any]) -> None:
+        """Start the pass again when our draft vanished (another run's cleanup took it for debris)."""
+        if response.status_code == 404:
+            raise AmbiguousWrite(f"the draft {wsi['id']} is gone from the repository: starting again", retry_after=0)
 
     # -- metadata, files, licence ---------------------------------------------------------------------
     def metadata(self, wsi: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +238,7 @@ class _Submission:
             "PATCH", self.wsi_path(wsi["id"]), what="write the metadata", params={"embed": "item"}, json=ops
         )
         self.journal.sent("metadata")
+        self.gone(response, wsi)
         if response.status_code != 200:
             raise self.session.error(response, "write the metadata")
         self.journal.done("metadata", fields=len(ops))
@@ -272,6 +273,7 @@ class _Submission:
                     files={"file": (planned.name, body, planned.media_type or "application/octet-stream")},
                 )
             self.journal.sent(step)
+            self.gone(response, wsi)
             if response.status_code not in (200, 201):
                 raise self.session.error(response, f"upload {planned.name}")
             wsi = response.json()
@@ -298,6 +300,7 @@ class _Submission:
             "PATCH", self.wsi_path(wsi["id"]), what="remove stale files", params={"embed": "item"}, json=ops
         )
         self.journal.sent("remove-files")
+        self.gone(response, wsi)
         if response.status_code != 200:
             raise self.session.error(response, "remove stale files")
         self.journal.done("remove-files", names=names)
@@ -312,6 +315,7 @@ class _Submission:
             "PATCH", self.wsi_path(wsi["id"]), what="grant the licence", params={"embed": "item"}, json=ops
         )
         self.journal.sent("license")
+        self.gone(response, wsi)
         if response.status_code != 200:
             raise self.session.error(response, "grant the licence")
         self.journal.done("license")
@@ -353,6 +357,19 @@ class _Submission:
             f"item {item.get('uuid')} is in the collection's review workflow and has no handle yet",
             hint="run the same command again once a curator has approved it: it then finishes the DOI and receipt",
         )
+
+
+def _item_metadata(wsi: dict[str, Any]) -> dict[str, Any]:
+    return ((wsi.get("_embedded") or {}).get("item") or {}).get("metadata") or {}
+
+
+def _blank(wsi: dict[str, Any]) -> bool:
+    """Return whether a workspace item has no title, no deposit key and no files (nobody's work yet)."""
+    metadata = dict(_item_metadata(wsi))
+    for section in (PAGE_ONE, PAGE_TWO):
+        metadata.update((wsi.get("sections") or {}).get(section) or {})
+    has_files = bool(((wsi.get("sections") or {}).get("upload") or {}).get("files"))
+    return not metadata.get("dc.title") and not metadata.get(KEY_FIELD) and not has_files
 
 
 def _file_name(entry: dict[str, Any]) -> str:
