@@ -474,11 +474,14 @@ def test_multi_page_harvest_with_sickle(sandbox, assert_valid):
     assert len(pages) == 3
     for page in pages:
         assert_valid(page.raw.encode("utf-8"), XSD)
-    # Pages are walked on the covering partial index (what keeps 100,000-item harvests fast).
+    # Pages are walked on the covering partial index (what keeps 100,000-item harvests fast), each record's
+    # stored metadata fetched by its primary key.
     plan = sandbox.store.query(
-        "EXPLAIN QUERY PLAN " + oai.page_sql(oai.COLUMNS, oai.VISIBLE + " AND last_modified >= ?"), ["2020", 1]
+        "EXPLAIN QUERY PLAN " + oai.page_sql(oai.COLUMNS, oai.VISIBLE + " AND last_modified >= ?"),
+        ["oai_dc", "2020", 1],
     )
     assert "COVERING INDEX item_oai" in plan[0]["detail"]
+    assert "INDEX oai_fragment_key (item=? AND prefix=?)" in plan[1]["detail"]
     plan = sandbox.store.query("EXPLAIN QUERY PLAN " + oai.count_sql(oai.VISIBLE + " AND collection IN (?)"), ["x"])
     assert "COVERING INDEX item_oai" in plan[0]["detail"]
     post = Sickle(sandbox.urls["oai"], http_method="POST").ListIdentifiers(metadataPrefix="dim", ignore_deleted=True)

@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,13 @@ class Sandbox:
     jwt_secret: str
     accounts: dict[str, Account]
     faults: Any = None  # bridge.sandbox.faults.FaultInjector, when configured
+    closers: list[Callable[[], None]] = field(default_factory=list)  # background work to stop before the store
+
+    def close(self) -> None:
+        """Stop the background work of the protocol modules, then close the store."""
+        for closer in reversed(self.closers):
+            closer()
+        self.store.close()
 
     @property
     def urls(self) -> dict[str, str]:

@@ -364,7 +364,8 @@ def _transport(receive: Receive) -> asyncio.Transport | None:
     # ASGI has no message for "drop this connection"; uvicorn's request cycle, whose bound method
     # `receive` is, holds the transport. Starlette's outer middleware wraps `send` but not `receive`.
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    return transport if isinstance(transport, asyncio.Transport) else None
+    # Duck-typed: uvloop's transports do what asyncio's do but are not subclasses of asyncio.Transport.
+    return transport if all(hasattr(transport, m) for m in ("abort", "close", "get_extra_info")) else None
 
 
 async def _wait_disconnect(receive: Receive) -> None:

@@ -93,7 +93,7 @@ def running_sandbox(config: SandboxConfig, env: dict[str, str] | None = None) ->
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        sandbox.store.close()
+        sandbox.close()
 
 
 def serve_forever(
@@ -112,4 +112,4 @@ def serve_forever(
         _server(sandbox).run(sockets=[sock])
     finally:
         sock.close()
-        sandbox.store.close()
+        sandbox.close()

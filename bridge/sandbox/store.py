@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS handle (
 CREATE TABLE IF NOT EXISTS doi (
   doi TEXT PRIMARY KEY, state TEXT NOT NULL, url TEXT, attributes TEXT NOT NULL, owner TEXT,
   created TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS doi_lower ON doi (lower(doi));
 """
 
 HANDLE_PREFIX = "10261"

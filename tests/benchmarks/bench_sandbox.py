@@ -1,25 +1,38 @@
-"""Sandbox benchmark: seeding speed and OAI-PMH ListRecords throughput at 100 records per page.
+"""Sandbox benchmark: OAI-PMH ListRecords from stored fragments, and PID / landing-page requests per second.
 
 A plain script, not a pytest module (pyproject keeps tests/benchmarks out of the default run)::
 
-    /work/venv/bin/python tests/benchmarks/bench_sandbox.py [--items 100000] [--page-size 100] [--json]
+    python tests/benchmarks/bench_sandbox.py [--items 20000] [--page-size 100] [--seconds 3] [--json]
 
-It seeds ``--items`` items into a fresh data folder, then harvests every page of ListIdentifiers and of
-ListRecords (oai_dc) from a sandbox on 127.0.0.1 with a plain httpx loop that parses each page and follows
-its resumptionToken, as a harvester does. Absolute numbers depend on the machine, so it also prints ratios
-against baselines measured in the same run: a raw SQLite read of the same rows (the floor any server pays),
-ListIdentifiers (headers only: what rendering metadata costs), and the first pages against the last ones (do
-deep pages slow down, as offset-paging servers do?).
+It seeds ``--items`` items into a fresh data folder, renders every item's OAI-PMH formats once (what the
+sandbox does in the background as items change), and starts the sandbox in its own process (so the server
+does not share this interpreter). Then, as a harvester does, a plain httpx loop fetches and parses every page of
+ListIdentifiers and of ListRecords (oai_dc, oai_datacite), following the resumptionTokens; and a small
+keep-alive load generator (8 connections) asks the Handle API, the DOI resolver's handle API, the DataCite
+REST API and the landing pages for random seeded PIDs for ``--seconds`` each.
+
+Absolute numbers depend on the machine and its load, so it prints ratios against baselines measured in the
+same run: a raw SQLite read of the same rows (the floor any server pays: read each item's metadata and decode
+it), the first pages of a list against the last ones (do deep pages slow down, as offset-paging servers do?),
+and for the request rates the sandbox's cheapest route (``/datacite/heartbeat``, a constant "OK") on the same
+server. The last line is the ListRecords ratio the issue sets as a goal (≥ 0.5).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import html
 import json
+import os
+import random
+import re
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -27,17 +40,38 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from bridge.sandbox.app import SandboxConfig
+from bridge.sandbox.app import SandboxConfig, create_sandbox
+from bridge.sandbox.oai.fragments import Fragments
 from bridge.sandbox.seed import seed_folder
-from bridge.sandbox.server import running_sandbox
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+SERVER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from bridge.sandbox.app import SandboxConfig
+    from bridge.sandbox.server import running_sandbox
+    config = SandboxConfig(data_dir=Path(sys.argv[1]), page_size=int(sys.argv[2]))
+    with running_sandbox(config, env={}) as sb:
+        print(json.dumps(sb.urls), flush=True)
+        while True:
+            time.sleep(3600)
+    """
+)
+CONNECTIONS = 8
+TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 
 
-def harvest(client: httpx.Client, url: str, verb: str) -> dict[str, Any]:
-    """Harvest one whole list; return counts, wall time and per-page times."""
-    params: dict[str, str] = {"verb": verb, "metadataPrefix": "oai_dc"}
+def harvest(client: httpx.Client, url: str, verb: str, prefix: str) -> dict[str, Any]:
+    """Harvest one whole list; return counts, wall time and per-page times.
+
+    The client is kept light so that the numbers are the server's: each page's resumptionToken and records are
+    found with a regular expression, and every tenth page is parsed in full (a syntax check; the conformance tests
+    validate pages against the XSD).
+    """
+    params: dict[str, str] = {"verb": verb, "metadataPrefix": prefix}
+    tag = b"<header" if verb == "ListIdentifiers" else b"<record>"
     records = pages = deleted = size = 0
     page_times: list[float] = []
     started = time.perf_counter()
@@ -45,21 +79,21 @@ def harvest(client: httpx.Client, url: str, verb: str) -> dict[str, Any]:
         t = time.perf_counter()
         response = client.get(url, params=params)
         response.raise_for_status()
-        root = etree.fromstring(response.content, PARSER)
+        body = response.content
         page_times.append(time.perf_counter() - t)
-        error = root.find(f"{OAI}error")
-        if error is not None:
-            raise SystemExit(f"{verb}: OAI error {error.get('code')}: {error.text}")
-        listing = root.find(f"{OAI}{verb}")
-        headers = listing.findall(f"{OAI}header") if verb == "ListIdentifiers" else listing.findall(f"{OAI}record")
-        records += len(headers)
-        deleted += sum(1 for h in listing.iter(f"{OAI}header") if h.get("status") == "deleted")
-        size += len(response.content)
+        if b"<error" in body or pages % 10 == 0:
+            root = etree.fromstring(body, PARSER)
+            error = root.find(f"{OAI}error")
+            if error is not None:
+                raise SystemExit(f"{verb}: OAI error {error.get('code')}: {error.text}")
+        records += body.count(tag)
+        deleted += body.count(b'<header status="deleted">')
+        size += len(body)
         pages += 1
-        token = listing.find(f"{OAI}resumptionToken")
-        if token is None or not (token.text or "").strip():
+        token = TOKEN.search(body)
+        if token is None:
             break
-        params = {"verb": verb, "resumptionToken": token.text.strip()}
+        params = {"verb": verb, "resumptionToken": html.unescape(token.group(1).decode())}
     seconds = time.perf_counter() - started
     # Medians of the first and last tenth of the pages, after the first (connection set-up, cold caches).
     timed = page_times[1:] or page_times
@@ -90,59 +124,167 @@ def raw_read(data_dir: Path) -> dict[str, Any]:
     return {"records": rows, "seconds": seconds, "records_per_s": rows / seconds}
 
 
-def run(items: int, page_size: int) -> dict[str, Any]:
+def prerender(data_dir: Path) -> dict[str, Any]:
+    """Render every item's formats once, as the server's background warmer does after changes."""
+    sandbox = create_sandbox(SandboxConfig(data_dir=data_dir), "http://127.0.0.1:9", env={})
+    try:
+        started = time.perf_counter()
+        items = Fragments(sandbox).warm()
+        seconds = time.perf_counter() - started
+    finally:
+        sandbox.close()
+    return {"items": items, "seconds": seconds, "items_per_s": items / seconds if seconds else 0.0}
+
+
+async def _worker(port: int, paths: list[str], deadline: float, counts: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    rng = random.Random()
+    try:
+        while time.perf_counter() < deadline:
+            path = rng.choice(paths)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            counts[status] = counts.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+async def _load(port: int, paths: list[str], seconds: float) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+    await asyncio.gather(*(_worker(port, paths, deadline, counts) for _ in range(CONNECTIONS)))
+    return counts
+
+
+def request_rate(port: int, paths: list[str], seconds: float) -> dict[str, Any]:
+    """Send GETs of `paths` (random order) over keep-alive connections for `seconds`; return requests/s."""
+    started = time.perf_counter()
+    counts = asyncio.run(_load(port, paths, seconds))
+    elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    return {"requests": total, "seconds": elapsed, "requests_per_s": total / elapsed, "statuses": counts}
+
+
+def pid_paths(data_dir: Path, sample: int = 2000) -> dict[str, list[str]]:
+    """Return request paths of random seeded PIDs, per API."""
+    db = sqlite3.connect(data_dir / "sandbox.sqlite")
+    handles = [
+        r[0]
+        for r in db.execute(
+            "SELECT handle FROM item WHERE in_archive = 1 AND discoverable = 1 ORDER BY random() LIMIT ?", (sample,)
+        )
+    ]
+    dois = [r[0] for r in db.execute("SELECT doi FROM doi WHERE state = 'findable' ORDER BY random() LIMIT ?", (sample,))]
+    db.close()
+    return {
+        "handle_api": [f"/api/handles/{h}" for h in handles],
+        "doi_handle_api": [f"/doi/api/handles/{d}" for d in dois],
+        "datacite_api": [f"/datacite/dois/{d}" for d in dois],
+        "landing_page": [f"/handle/{h}" for h in handles],
+    }
+
+
+def start_server(data_dir: Path, page_size: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    env = {**os.environ, "BRIDGE_SANDBOX_ADMIN_PASSWORD": "bench-admin", "BRIDGE_SANDBOX_SUBMITTER_PASSWORD": "bench"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(data_dir), str(page_size)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise SystemExit("the sandbox did not start")
+    return proc, json.loads(line)
+
+
+def run(items: int, page_size: int, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         data_dir = Path(tmp) / "data"
         report = seed_folder(data_dir, items, seed=1)
         result: dict[str, Any] = {"items": items, "page_size": page_size, "seeding": report.as_dict()}
+        result["rendering"] = prerender(data_dir)
         result["sqlite_read"] = raw_read(data_dir)
-        config = SandboxConfig(data_dir=data_dir, page_size=page_size)
-        with running_sandbox(config) as sandbox, httpx.Client(timeout=120) as client:
-            url = sandbox.urls["oai"]
-            result["list_identifiers"] = harvest(client, url, "ListIdentifiers")
-            result["list_records"] = harvest(client, url, "ListRecords")
-    records, identifiers = result["list_records"], result["list_identifiers"]
+        paths = pid_paths(data_dir)
+        proc, urls = start_server(data_dir, page_size)
+        try:
+            with httpx.Client(timeout=120) as client:
+                url = urls["oai"]
+                result["list_identifiers"] = harvest(client, url, "ListIdentifiers", "oai_dc")
+                result["list_records"] = harvest(client, url, "ListRecords", "oai_dc")
+                result["list_records_datacite"] = harvest(client, url, "ListRecords", "oai_datacite")
+            port = int(urls["base"].rsplit(":", 1)[1])
+            result["requests"] = {"heartbeat": request_rate(port, ["/datacite/heartbeat"], seconds)}
+            for name, group in paths.items():
+                result["requests"][name] = request_rate(port, group, seconds)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    raw = result["sqlite_read"]["records_per_s"]
+    floor = result["requests"]["heartbeat"]["requests_per_s"]
     result["ratios"] = {
-        "list_records_vs_sqlite_read": records["records_per_s"] / result["sqlite_read"]["records_per_s"],
-        "list_records_vs_list_identifiers": records["records_per_s"] / identifiers["records_per_s"],
-        "last_vs_first_pages": records["last_pages_ms"] / records["first_pages_ms"],
+        "list_records_vs_sqlite_read": result["list_records"]["records_per_s"] / raw,
+        "list_records_datacite_vs_sqlite_read": result["list_records_datacite"]["records_per_s"] / raw,
+        "list_records_vs_list_identifiers": result["list_records"]["records_per_s"]
+        / result["list_identifiers"]["records_per_s"],
+        "last_vs_first_pages": result["list_records"]["last_pages_ms"] / result["list_records"]["first_pages_ms"],
+        **{f"{name}_vs_heartbeat": r["requests_per_s"] / floor for name, r in result["requests"].items()},
     }
     return result
 
 
 def show(result: dict[str, Any]) -> None:
-    seeding, raw = result["seeding"], result["sqlite_read"]
+    seeding, raw, rendering = result["seeding"], result["sqlite_read"], result["rendering"]
     print(f"sandbox benchmark: {result['items']:,} items, {result['page_size']} records per page")
+    print(f"  load average       {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"  seeding            {seeding['seconds']:8.1f} s   {seeding['items_per_second']:10,.0f} items/s")
+    print(f"  rendering          {rendering['seconds']:8.1f} s   {rendering['items_per_s']:10,.0f} items/s (once)")
     print(f"  SQLite read        {raw['seconds']:8.1f} s   {raw['records_per_s']:10,.0f} rows/s   (baseline)")
-    for key, label in (("list_identifiers", "ListIdentifiers"), ("list_records", "ListRecords oai_dc")):
+    for key, label in (
+        ("list_identifiers", "ListIdentifiers"),
+        ("list_records", "ListRecords oai_dc"),
+        ("list_records_datacite", "ListRecords datacite"),
+    ):
         h = result[key]
         print(
-            f"  {label:<18} {h['seconds']:8.1f} s   {h['records_per_s']:10,.0f} records/s  {h['pages_per_s']:7.1f} "
+            f"  {label:<20} {h['seconds']:6.1f} s   {h['records_per_s']:10,.0f} records/s  {h['pages_per_s']:7.1f} "
             f"pages/s  {h['pages']:,} pages, {h['records']:,} records ({h['deleted']:,} deleted), "
             f"{h['mib_received']:.1f} MiB; page {h['first_pages_ms']:.1f} ms first, {h['last_pages_ms']:.1f} ms last"
         )
+    for name, r in result["requests"].items():
+        statuses = ", ".join(f"{k}: {v:,}" for k, v in sorted(r["statuses"].items()))
+        print(f"  {name:<20} {r['requests_per_s']:10,.0f} requests/s  ({statuses})")
     r = result["ratios"]
     print("  ratios (machine-independent):")
-    print(f"    ListRecords / SQLite read       {r['list_records_vs_sqlite_read']:.3f}")
-    print(f"    ListRecords / ListIdentifiers   {r['list_records_vs_list_identifiers']:.3f}")
-    print(f"    last pages / first pages        {r['last_vs_first_pages']:.2f}  (1.0: deep paging costs nothing)")
+    for name in ("handle_api", "doi_handle_api", "datacite_api", "landing_page"):
+        print(f"    {name + ' / heartbeat':<38} {r[name + '_vs_heartbeat']:.3f}")
+    print(f"    {'ListRecords / ListIdentifiers':<38} {r['list_records_vs_list_identifiers']:.3f}")
+    print(f"    {'last pages / first pages':<38} {r['last_vs_first_pages']:.2f}  (1.0: deep paging costs nothing)")
+    print(f"    {'ListRecords oai_datacite / SQLite read':<38} {r['list_records_datacite_vs_sqlite_read']:.3f}")
+    print(f"    {'ListRecords oai_dc / SQLite read':<38} {r['list_records_vs_sqlite_read']:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000, help="items to seed (default 100,000)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=20_000, help="items to seed (default 20,000)")
     parser.add_argument("--page-size", type=int, default=100, help="OAI-PMH records per page (default 100)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per request-rate measurement")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    result = run(args.items, args.page_size)
+    result = run(args.items, args.page_size, args.seconds)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         show(result)
     expected = result["sqlite_read"]["records"]
-    if result["list_records"]["records"] != expected or result["list_identifiers"]["records"] != expected:
-        print(f"error: harvested a different number of records than the {expected:,} items", file=sys.stderr)
+    harvested = [result[k]["records"] for k in ("list_records", "list_records_datacite", "list_identifiers")]
+    if any(n != expected for n in harvested):
+        print(f"error: harvested {harvested} records, not the {expected:,} items", file=sys.stderr)
         return 1
     return 0
 

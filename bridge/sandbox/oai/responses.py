@@ -10,7 +10,6 @@ from typing import Any
 from lxml import etree
 
 from bridge.sandbox import render as formats
-from bridge.sandbox.oai.tokens import datestamp
 from bridge.sandbox.render.common import XSI, clean
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -122,42 +121,8 @@ def metadata_formats(root: etree._Element) -> None:
         sub(entry, "metadataNamespace", fmt.namespace)
 
 
-def header(parent: etree._Element, row: dict[str, Any], identifier: str, set_specs: list[str]) -> None:
-    """Append a record `<header>`; withdrawn or undiscoverable items carry status="deleted" (as DSpace)."""
-    el = sub(parent, "header")
-    if is_deleted(row):
-        el.set("status", "deleted")
-    sub(el, "identifier", identifier)
-    sub(el, "datestamp", datestamp(row["last_modified"]))
-    for spec in set_specs:
-        sub(el, "setSpec", spec)
-
-
 def is_deleted(row: dict[str, Any]) -> bool:
     return bool(row["withdrawn"]) or not bool(row["discoverable"])
-
-
-def record(
-    parent: etree._Element,
-    row: dict[str, Any],
-    identifier: str,
-    set_specs: list[str],
-    fmt: MetadataFormat,
-    sandbox: Any,
-    files: list[dict[str, Any]] | None,
-) -> None:
-    """Append a `<record>`: the header, and the metadata unless the record is deleted."""
-    el = sub(parent, "record")
-    header(el, row, identifier, set_specs)
-    if not is_deleted(row):
-        sub(el, "metadata").append(fmt.build(row, sandbox, files))
-
-
-def resumption_token(parent: etree._Element, token: str, complete: int, cursor: int) -> None:
-    """Append `<resumptionToken>`; an empty token marks the last page of a list."""
-    el = sub(parent, "resumptionToken", token or None)
-    el.set("completeListSize", str(complete))
-    el.set("cursor", str(cursor))
 
 
 def to_bytes(root: etree._Element) -> bytes:
