@@ -93,7 +93,7 @@ def test_rest_patch_withdraw_and_new_bitstream_show_at_once(sandbox, oai) -> Non
     # … a new bitstream (its format shows in oai_dc, its size in DataCite) …
     bundle = admin.post(f"core/items/{item['uuid']}/bundles", json={"name": "ORIGINAL", "metadata": {}})
     assert bundle.status_code == 201, bundle.text
-    body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"w.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="w.csv"\r\nContent-Type: text/csv\r\n\r\n'
     body += b"a,b\n1,2\n\r\n--b--\r\n"
     r = admin.post(
         f"core/bundles/{bundle.json()['uuid']}/bitstreams",

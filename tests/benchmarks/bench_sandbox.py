@@ -180,7 +180,8 @@ def pid_paths(data_dir: Path, sample: int = 2000) -> dict[str, list[str]]:
             "SELECT handle FROM item WHERE in_archive = 1 AND discoverable = 1 ORDER BY random() LIMIT ?", (sample,)
         )
     ]
-    dois = [r[0] for r in db.execute("SELECT doi FROM doi WHERE state = 'findable' ORDER BY random() LIMIT ?", (sample,))]
+    findable = "SELECT doi FROM doi WHERE state = 'findable' ORDER BY random() LIMIT ?"
+    dois = [r[0] for r in db.execute(findable, (sample,))]
     db.close()
     return {
         "handle_api": [f"/api/handles/{h}" for h in handles],
