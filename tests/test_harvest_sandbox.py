@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,6 +174,9 @@ def test_killed_harvest_resumes_without_duplicates_or_losses(tmp_path: Path, led
         with Ledger(ledger_url) as ledger:
             partial = harvested(ledger, url)[2]
             assert 0 < partial < 400
+            # the checkpoint is exactly the committed pages: their records, their last token
+            window = ledger.one("SELECT pages, records, token FROM harvest_window")
+            assert window is not None and window["records"] == partial == 20 * window["pages"] and window["token"]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         with Ledger(ledger_url) as ledger:
@@ -181,3 +186,38 @@ def test_killed_harvest_resumes_without_duplicates_or_losses(tmp_path: Path, led
         assert ids == db_identifiers(sb)[0] and count == 400
         assert [r["status"] for r in runs] == ["complete"]  # the killed run was resumed, not restarted
         assert resumed_from is not None and '"resumed": true' in resumed_from["stats"]
+        resumed = json.loads(done.stdout)["scopes"][0]
+        # the resumed run fetched exactly the pages not yet committed: none lost, none stored twice
+        assert resumed["records"] == resumed["new"] == 400 - partial
+        assert resumed["unchanged"] == 0
+
+
+def test_each_page_is_stored_while_the_next_one_is_fetched(tmp_path: Path) -> None:
+    with sandbox_with(tmp_path / "data", page_size=20) as sb:
+        add_items(sb, 100)
+        url = sb.urls["oai"]
+        with OAIClient(url) as client, OverlapLedger(tmp_path / "l.sqlite", client) as ledger:
+            stats = Harvester(client, ledger).run(Scope(url, "oai_dc"), window_size="none")
+        assert stats.complete and stats.records == 100 and stats.pages == 5
+        # pages 1-4 carry a token: the request for the next page went out before each was committed
+        seen = ledger.requests_seen
+        assert len(seen) == 5 and all(seen[k - 1] >= k + 2 for k in range(1, 5)), seen
+        assert seen[-1] == client.requests == 6  # Identify and five pages: nothing fetched twice
+
+
+class OverlapLedger(Ledger):
+    """A ledger that, before committing page k, waits (up to 10 s) until the client has asked for page k+1."""
+
+    def __init__(self, path: Path, client: OAIClient) -> None:
+        super().__init__(path)
+        self.client = client
+        self.requests_seen: list[int] = []
+
+    def commit_page(self, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
+        page = len(self.requests_seen) + 1
+        wanted = page + 2  # Identify, pages 1..k, and the request of page k+1
+        deadline = time.monotonic() + 10
+        while not kwargs["done"] and self.client.requests < wanted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.requests_seen.append(self.client.requests)
+        return super().commit_page(*args, **kwargs)

@@ -10,6 +10,7 @@ subclasses even when a server sends them with a 4xx/5xx status.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,7 @@ class OAIClient(Sickle):
         self.own_client = client is None
         self.policy = policy
         self.sleep = sleep
+        self.rng = random.Random()  # one per client: seeding a new one for each request costs more than the request
         self.requests = 0
 
     def close(self) -> None:
@@ -104,7 +106,8 @@ class OAIClient(Sickle):
                 return self.client.get(self.endpoint, params=kwargs)
             return self.client.post(self.endpoint, data=kwargs)
 
-        return send_idempotent(send, policy=self.policy, what=f"OAI-PMH {kwargs.get('verb')}", sleep=self.sleep)
+        what = f"OAI-PMH {kwargs.get('verb')}"
+        return send_idempotent(send, policy=self.policy, what=what, sleep=self.sleep, rng=self.rng)
 
     def harvest(self, **kwargs: Any) -> OAIPage:
         """Send one OAI-PMH request and return its parsed page; raise on OAI errors."""

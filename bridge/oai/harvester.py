@@ -17,14 +17,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bridge.errors import BadResumptionToken, BridgeError, NoRecordsMatch, RepositoryError, UsageError
 from bridge.ledger import Ledger
-from bridge.oai.client import Identity, OAIClient
+from bridge.oai.client import Identity, OAIClient, OAIPage
 from bridge.oai.parse import NS, record_is_lossy
 from bridge.oai.records import HarvestedRecord, parse_record
+from bridge.oai.writer import PageWriter
 
 WindowSize = Literal["month", "week", "day", "none"]
 MAX_EMPTY_PAGES = 10
@@ -258,7 +260,13 @@ class Harvester:
         self.ledger.fail_window(run_id, window["window_from"])
 
     def _follow(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
-        """Follow one window's token chain, committing each page with its token."""
+        """Follow one window's token chain; the writer commits each page with its token, in order."""
+        with PageWriter(name=f"harvest-writer-{window['window_from'] or 'all'}") as writer:
+            self._follow_pages(writer, scope, run_id, window, stats)
+
+    def _follow_pages(
+        self, writer: PageWriter, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats
+    ) -> None:
         token: str | None = window.get("token")
         seen: set[str] = set()
         empty_pages = 0
@@ -276,23 +284,15 @@ class Harvester:
             try:
                 page = self._request(params)
             except NoRecordsMatch:
-                self._commit(scope, run_id, window, [], None, None, stats, done=True)
+                writer.submit(partial(self._commit, scope, run_id, window, [], None, None, stats, done=True))
                 return
             elements = page.xml.findall("oai:ListRecords/oai:record", NS)
-            records = []
-            for i, el in enumerate(elements):
-                nxt = elements[i + 1].sourceline if i + 1 < len(elements) else None
-                try:
-                    records.append(parse_record(el, scope.prefix, lossy=record_is_lossy(page.parsed, el, nxt)))
-                except ValueError:
-                    with self.lock:
-                        stats.errors.append(f"a record without a header on a page of {scope.endpoint}")
             rt = page.resumption_token()
             next_token = rt.token if rt and rt.token else None
             size = (
                 int(rt.complete_list_size) if rt and rt.complete_list_size and rt.complete_list_size.isdigit() else None
             )
-            empty_pages = empty_pages + 1 if not records and next_token else 0
+            empty_pages = empty_pages + 1 if not elements and next_token else 0
             if empty_pages > MAX_EMPTY_PAGES:
                 raise RepositoryError(f"{MAX_EMPTY_PAGES} empty pages in a row that still carry a resumptionToken")
             if next_token is not None and next_token in seen:
@@ -302,10 +302,32 @@ class Harvester:
                 )
             if next_token:
                 seen.add(next_token)
-            self._commit(scope, run_id, window, records, next_token, size, stats, done=next_token is None)
+            writer.submit(partial(self._store, scope, run_id, window, page, elements, next_token, size, stats))
             if next_token is None:
                 return
             token = next_token
+
+    def _store(
+        self,
+        scope: Scope,
+        run_id: int,
+        window: dict[str, Any],
+        page: OAIPage,
+        elements: list[Any],
+        token: str | None,
+        size: int | None,
+        stats: Stats,
+    ) -> None:
+        """Build a page's records and commit them with the page's token (on the writer thread)."""
+        records = []
+        for i, el in enumerate(elements):
+            nxt = elements[i + 1].sourceline if i + 1 < len(elements) else None
+            try:
+                records.append(parse_record(el, scope.prefix, lossy=record_is_lossy(page.parsed, el, nxt)))
+            except ValueError:
+                with self.lock:
+                    stats.errors.append(f"a record without a header on a page of {scope.endpoint}")
+        self._commit(scope, run_id, window, records, token, size, stats, done=token is None)
 
     def _request(self, params: dict[str, str]) -> Any:
         if self.limiter is None:

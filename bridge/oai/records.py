@@ -25,16 +25,37 @@ class HarvestedRecord:
     metadata: dict[str, Any] | None
 
 
+_OAI = f"{{{NS['oai']}}}"
+HEADER, METADATA = f"{_OAI}header", f"{_OAI}metadata"
+IDENTIFIER, DATESTAMP, SET_SPEC = f"{_OAI}identifier", f"{_OAI}datestamp", f"{_OAI}setSpec"
+_DC = f"{{{DC_NS}}}"
+OAI_DC = f"{{{OAI_DC_NS}}}dc"
+
+
 def parse_record(element: etree._Element, prefix: str, *, lossy: bool) -> HarvestedRecord:
     """Read header and metadata of one <record> (or a bare <header> from ListIdentifiers)."""
-    header = element if etree.QName(element).localname == "header" else element.find("oai:header", NS)
+    # Tags compared as strings and children walked once: this runs for every harvested record.
+    header = element if element.tag == HEADER else None
+    metadata_el = None
+    if header is None:
+        for child in element:
+            if child.tag == HEADER:
+                header = child
+            elif child.tag == METADATA:
+                metadata_el = child
     if header is None:
         raise ValueError("record without a header")
-    identifier = (header.findtext("oai:identifier", default="", namespaces=NS) or "").strip()
-    datestamp = (header.findtext("oai:datestamp", default="", namespaces=NS) or "").strip()
-    sets = [s.text.strip() for s in header.findall("oai:setSpec", NS) if s.text]
+    identifier = datestamp = ""
+    sets: list[str] = []
+    for child in header:
+        tag, text = child.tag, child.text
+        if tag == IDENTIFIER and not identifier:  # the first, as findtext would
+            identifier = text.strip() if text else ""
+        elif tag == DATESTAMP and not datestamp:
+            datestamp = text.strip() if text else ""
+        elif tag == SET_SPEC and text:
+            sets.append(text.strip())
     deleted = header.get("status") == "deleted"
-    metadata_el = element.find("oai:metadata", NS) if element is not header else None
     payload = next(iter(metadata_el), None) if metadata_el is not None else None
     metadata = None if deleted or payload is None else parse_metadata(payload, prefix)
     return HarvestedRecord(
@@ -50,7 +71,7 @@ def parse_record(element: etree._Element, prefix: str, *, lossy: bool) -> Harves
 
 def parse_metadata(payload: etree._Element, prefix: str) -> dict[str, Any]:
     """Return the fields of a metadata payload: DC element lists, DataCite essentials, or local names."""
-    if prefix == "oai_dc" or payload.tag == f"{{{OAI_DC_NS}}}dc":
+    if prefix == "oai_dc" or payload.tag == OAI_DC:
         return dublin_core(payload)
     resource = (
         payload if etree.QName(payload).localname == "resource" else payload.find(f".//{{{DATACITE_NS}}}resource")
@@ -62,10 +83,12 @@ def parse_metadata(payload: etree._Element, prefix: str) -> dict[str, Any]:
 
 def dublin_core(payload: etree._Element) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
+    skip = len(_DC)
     for child in payload:
-        if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{DC_NS}}}"):
-            continue
-        out.setdefault(etree.QName(child).localname, []).append((child.text or "").strip())
+        tag = child.tag
+        if isinstance(tag, str) and tag.startswith(_DC):
+            text = child.text
+            out.setdefault(tag[skip:], []).append(text.strip() if text else "")
     return out
 
 
