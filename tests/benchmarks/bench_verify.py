@@ -53,16 +53,18 @@ def start_server(data: Path, faults: str) -> tuple[subprocess.Popen[str], dict[s
 
 
 def copy_records(source: Any, target: Any, endpoint: str, limit: int) -> int:
-    """Copy the first `limit` live harvested records of `endpoint` into another ledger."""
+    """Copy the first `limit` live harvested records of `endpoint` into another ledger (every column, as tuples)."""
+    from bridge.ledger.schema import TABLES
+
+    columns = TABLES["record"]
     rows = source.query(
-        "SELECT * FROM record WHERE endpoint = ? AND deleted = 0 ORDER BY identifier LIMIT ?", (endpoint, limit)
+        f"SELECT {', '.join(columns)} FROM record WHERE endpoint = ? AND deleted = 0 ORDER BY identifier LIMIT ?",
+        (endpoint, limit),
     )
-    with target.transaction() as db:
+    with target.transaction() as db:  # tuples in column order: both backends bind them (mappings only SQLite)
         db.executemany(
-            "INSERT INTO record (endpoint, prefix, identifier, datestamp, sets, deleted, lossy, raw, metadata, "
-            "harvested) VALUES (:endpoint, :prefix, :identifier, :datestamp, :sets, :deleted, :lossy, :raw, "
-            ":metadata, :harvested)",
-            rows,
+            f"INSERT INTO record ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row[c] for c in columns) for row in rows],
         )
     return len(rows)
 
