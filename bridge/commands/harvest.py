@@ -7,6 +7,7 @@ import enum
 import io
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import emit_json, err_console, out_console, run
+from bridge.commands.progress import Bar, progress_bar
 from bridge.fsutil import write_atomic
 
 
@@ -55,6 +57,7 @@ def harvest(
         int, typer.Option("--parallel", min=1, max=8, help="Windows harvested at once (be polite).")
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     endpoints_file: Annotated[
         Path | None,
         typer.Option(
@@ -89,19 +92,22 @@ def harvest(
             parallel=parallel,
             distributed=distributed,
         )
-        progress = _progress(err_console) if sys.stderr.isatty() and not as_json else None
-        if endpoints_file is not None:
-            if profile or endpoint:
-                raise UsageError("give --endpoints, or --profile/--endpoint, not both")
-            specs = read_endpoints(endpoints_file)
-            many = harvest_endpoints(load_settings(), specs, options, progress=progress)
-            scopes = [s.as_dict() for e in many.endpoints for s in e.scopes]
-            result: Any = many
-        else:
-            result = harvest(
-                load_settings(), options, profile=profile, endpoint=endpoint, progress=progress, on_endpoint=announce
-            )
-            scopes = [s.as_dict() for s in result.scopes]
+        bar = progress_bar("harvest", "records", as_json=as_json, quiet=quiet)
+        progress = _progress(bar) if bar.enabled else None
+        with bar:
+            if endpoints_file is not None:
+                if profile or endpoint:
+                    raise UsageError("give --endpoints, or --profile/--endpoint, not both")
+                specs = read_endpoints(endpoints_file)
+                many = harvest_endpoints(load_settings(), specs, options, progress=progress)
+                scopes = [s.as_dict() for e in many.endpoints for s in e.scopes]
+                result: Any = many
+            else:
+                settings = load_settings()
+                result = harvest(
+                    settings, options, profile=profile, endpoint=endpoint, progress=progress, on_endpoint=announce
+                )
+                scopes = [s.as_dict() for s in result.scopes]
         if as_json:
             emit_json(result.as_dict())
         else:
@@ -113,15 +119,18 @@ def harvest(
     run(work)
 
 
-def _progress(console: Any) -> Callable[[Any], None]:
+def _progress(bar: Bar) -> Callable[[Any], None]:
+    """Sum what every scope (and endpoint) harvested so far into one bar; called from the writer threads."""
+    lock = threading.Lock()
+    scopes: dict[int, tuple[int, int | None]] = {}
+
     def show(stats: Any) -> None:
-        total = f"/{stats.complete_list_size}" if stats.complete_list_size else ""
-        rate = stats.records / max(stats.seconds, 1e-9) if stats.seconds else 0
-        console.print(
-            f"\r{stats.prefix} {stats.set_spec or '*'}: {stats.pages} pages, {stats.records}{total} records"
-            + (f", {rate:.0f}/s" if rate else ""),
-            end="",
-        )
+        with lock:
+            scopes[id(stats)] = (stats.records, stats.expected_records())
+            done = sum(r for r, _ in scopes.values())
+            totals = [t for _, t in scopes.values()]
+            total = sum(t or 0 for t in totals) if totals and all(t is not None for t in totals) else None
+        bar.update(done, total, description=f"harvest {stats.prefix} {stats.set_spec}".rstrip())
 
     return show
 

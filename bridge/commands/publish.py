@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
+from bridge.commands.progress import showing_progress
 from bridge.targets import TARGETS
 
 # The --target choices: the names in the target table.
@@ -39,6 +40,7 @@ def publish(
     receipt: Annotated[Path | None, typer.Option("--receipt", help="Also write the receipt to this file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the receipt, as JSON, on stdout.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No upload progress bars.")] = False,
     min_fair: Annotated[
         float | None,
         typer.Option("--min-fair", min=0, max=100, help="Refuse to publish below this offline FAIR score (percent)."),
@@ -51,7 +53,7 @@ def publish(
     def work() -> None:
         settings = load_settings()
         _fair_gate(path, settings, min_fair, quiet=as_json)
-        interactive = not as_json and sys.stderr.isatty()
+        interactive = showing_progress(as_json=as_json, quiet=quiet)
         if not dry_run and not as_json and settings.profile(profile) is None:
             err_console.print("no profile configured: publishing to the embedded sandbox (a local test repository)")
         confirm = None if yes or dry_run or not sys.stdin.isatty() else _confirm
@@ -121,10 +123,23 @@ class _Bars:
     """One rich progress bar per uploaded file, on stderr."""
 
     def __init__(self, console: Any) -> None:
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
 
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
         )
         self.tasks: dict[str, Any] = {}
         self.started = False

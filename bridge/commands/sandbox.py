@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bridge.commands.output import emit_json, err_console, out_console, run
+from bridge.commands.progress import progress_bar
 from bridge.errors import ConfigError
 from bridge.fsutil import write_atomic
 from bridge.settings import Settings, load_settings
@@ -127,6 +128,7 @@ def seed(
         typer.Option(help="Prefix of the items' dc.identifier.doi. Default: BRIDGE_SANDBOX_DOI_PREFIX, else 10.5072."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Create many realistic items (several collections, spread datestamps, some withdrawn) in the sandbox store."""
     from bridge.sandbox.seed import seed_folder
@@ -134,9 +136,15 @@ def seed(
     def work() -> None:
         settings = load_settings()
         data_dir = _data_dir(data, settings)
-        report = seed_folder(
-            data_dir, items, seed=seed, files=files, doi_prefix=doi_prefix or settings.sandbox_doi_prefix
-        )
+        with progress_bar("seed", "items", as_json=as_json, quiet=quiet) as bar:
+            report = seed_folder(
+                data_dir,
+                items,
+                seed=seed,
+                files=files,
+                doi_prefix=doi_prefix or settings.sandbox_doi_prefix,
+                progress=bar.update if bar.enabled else None,
+            )
         if as_json:
             emit_json({"data_dir": str(data_dir), **report.as_dict()})
             return

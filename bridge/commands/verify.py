@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bridge.commands.output import err_console, out_console, run
+from bridge.commands.progress import progress_bar
 from bridge.fsutil import write_atomic
 
 
@@ -54,6 +55,7 @@ def verify(
         ),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List passed checks too in the table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     fair: Annotated[
         bool,
         typer.Option("--fair", help="Also assess FAIRness: an Essential failure or a lower score fails."),
@@ -93,14 +95,17 @@ def verify(
                 "--fair runs in this process only: give --fair or --distributed, not both",
                 hint="run 'bridge fair --all' separately, or verify --distributed without --fair",
             )
-        if fair:
-            from bridge.fair.nightly import fair_check
-            from bridge.verify.checklist import CHECKS
+        bar = progress_bar("verify", "shards" if distributed else "PIDs", as_json=fmt is ReportFormat.json, quiet=quiet)
+        with bar:
+            progress = bar.update if bar.enabled else None
+            if fair:
+                from bridge.fair.nightly import fair_check
+                from bridge.verify.checklist import CHECKS
 
-            with CHECKS.registered(fair_check(settings)):
-                report = verify_pids(settings, options, profile=profile, progress=_shards(err_console))
-        else:
-            report = verify_pids(settings, options, profile=profile, progress=_shards(err_console))
+                with CHECKS.registered(fair_check(settings)):
+                    report = verify_pids(settings, options, profile=profile, progress=progress)
+            else:
+                report = verify_pids(settings, options, profile=profile, progress=progress)
         for path in outputs or []:
             chosen = fmt.value if fmt else format_for(path)
             text = render(report, chosen, full=show_all or None)
@@ -123,17 +128,6 @@ def verify(
             )
 
     run(work)
-
-
-def _shards(console: Any) -> Any:
-    """Show how many shards the workers finished (on a terminal only)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        console.print(f"\rverify: {done}/{total} shards done", end="" if done < total else "\n")
-
-    return show
 
 
 def _print_table(console: Any, report: Any, show_all: bool) -> None:

@@ -62,13 +62,24 @@ class Stats:
     complete_list_size: int | None = None
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # For progress displays, not reports: each started window's expected records (its completeListSize, or
+    # what it held once done) and what this run committed of it, by window start.
+    window_sizes: dict[str, int] = field(default_factory=dict, repr=False)
+    window_records: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def complete(self) -> bool:
         return not self.errors
 
+    def expected_records(self) -> int | None:
+        """Estimate the records of the whole run: known window sizes, the average for windows not yet started."""
+        if not self.window_sizes:
+            return None
+        known = sum(self.window_sizes.values())
+        return known + round(known / len(self.window_sizes) * max(self.windows - len(self.window_sizes), 0))
+
     def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items()}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("window_sizes", "window_records")}
         data["complete"] = self.complete
         data["records_per_second"] = round(self.records / self.seconds, 1) if self.seconds else None
         return data
@@ -361,5 +372,9 @@ class Harvester:
             stats.lossy += sum(1 for r in records if r.lossy)
             if size is not None:
                 stats.complete_list_size = max(stats.complete_list_size or 0, size)
+            key = window["window_from"]
+            got = stats.window_records[key] = stats.window_records.get(key, 0) + len(records)
+            if size is not None or done:
+                stats.window_sizes[key] = max(size or 0, got, stats.window_sizes.get(key, 0))
         if self.progress is not None:
             self.progress(stats)

@@ -14,6 +14,7 @@ import random
 import secrets
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
@@ -25,6 +26,7 @@ WITHDRAWN_SHARE = 0.05
 UNDISCOVERABLE_SHARE = 0.02
 MODIFIED_SHARE = 0.2  # items changed after they were made available
 DOI_SHARE = 0.3
+PROGRESS_BATCH = 2_000  # items per transaction when someone watches the progress
 BULK = 10_000  # from this many items on, the metadatavalue indexes may be rebuilt once instead of grown
 METADATA_INDEXES = ("mdv_field_value", "mdv_item")
 
@@ -121,8 +123,12 @@ def seed_store(
     end: dt.datetime | None = None,
     years: float = 3.0,
     batch: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
-    """Create `items` archived items; `files` is the share of them that get a small ORIGINAL bitstream."""
+    """Create `items` archived items; `files` is the share of them that get a small ORIGINAL bitstream.
+
+    `progress` is told (items written, items) after each batch (smaller batches when it is given).
+    """
     if items < 0:
         raise ValueError("items must be ≥ 0")
     started = time.perf_counter()
@@ -150,10 +156,13 @@ def seed_store(
             "INSERT INTO temp.seed_work VALUES (?, ?, ?, ?)", [(w.index, *row) for w in works for row in w.rows]
         )
     try:
-        for first in range(0, items, batch):
-            chunk = offsets[first : first + batch]
+        step = min(batch, PROGRESS_BATCH) if progress else batch  # the items do not depend on the batch size
+        for first in range(0, items, step):
+            chunk = offsets[first : first + step]
             _insert(store, [_draft(rng, works, end_epoch - span + off, end_epoch, files) for off in chunk], base,
                     doi_prefix, report)  # fmt: skip
+            if progress is not None:
+                progress(first + len(chunk), items)
     finally:
         with store.lock:
             store.db.execute("DROP TABLE IF EXISTS temp.seed_work")

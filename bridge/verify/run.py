@@ -79,7 +79,8 @@ def verify(
 ) -> Report:
     """Verify the named (or default) profile's PIDs, starting the embedded sandbox when none is configured.
 
-    `progress` is told (shards done, shards) while a --distributed run waits for its workers.
+    `progress` is told (PIDs checked, PIDs) as checks finish here, or (shards done, shards) while a
+    --distributed run waits for its workers.
     """
     from bridge.embedded import resolve_repository
 
@@ -91,7 +92,13 @@ def verify(
         runner = verify_runner(settings, progress)
     with resolve_repository(settings, profile) as repository, open_ledger(settings) as ledger:
         return verify_profile(
-            repository.profile, ledger, options, mapping_dirs=settings.mappings_dirs, transport=transport, runner=runner
+            repository.profile,
+            ledger,
+            options,
+            mapping_dirs=settings.mappings_dirs,
+            transport=transport,
+            runner=runner,
+            progress=None if options.distributed else progress,
         )
 
 
@@ -104,8 +111,12 @@ def verify_profile(
     transport: httpx.AsyncBaseTransport | None = None,
     now: dt.datetime | None = None,
     runner: Runner | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Run every check for the profile's subjects and return the report (stored in the ledger)."""
+    """Run every check for the profile's subjects and return the report (stored in the ledger).
+
+    `progress` is told (subjects checked, subjects) as each subject's checks finish (local runs only).
+    """
     if options.concurrency < 1 or options.per_host < 1:
         raise UsageError("--concurrency and --per-host must be at least 1")
     started_clock = time.perf_counter()
@@ -121,7 +132,9 @@ def verify_profile(
     fetcher_stats: dict[str, Any] = {}
     roundtrip = RoundTrip(HarvestedIndex(ledger, profile.oai_url), now, options.grace, list(mapping_dirs))
     if runner is None:
-        results = check_subjects(profile, subjects, options, fetcher_stats, roundtrip, transport=transport)
+        results = check_subjects(
+            profile, subjects, options, fetcher_stats, roundtrip, transport=transport, progress=progress
+        )
     else:
         results = runner(profile, subjects, options, fetcher_stats, roundtrip)
     previous, previous_run = history.previous_statuses(ledger, profile.name, run_id or 1 << 62)
@@ -160,9 +173,10 @@ def check_subjects(
     roundtrip: RoundTrip,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Result]:
     """Run every check of the subjects here, concurrently; `stats` gets the number of requests."""
-    return asyncio.run(_check_all(profile, subjects, options, transport, stats, roundtrip))
+    return asyncio.run(_check_all(profile, subjects, options, transport, stats, roundtrip, progress))
 
 
 async def _check_all(
@@ -172,12 +186,23 @@ async def _check_all(
     transport: httpx.AsyncBaseTransport | None,
     stats: dict[str, Any],
     roundtrip: RoundTrip,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Result]:
     clients = make_clients(options.concurrency, timeout=options.timeout, transport=transport)
     try:
         fetcher = Fetcher(clients, concurrency=options.concurrency, per_host=options.per_host, policy=options.policy)
         ctx = http_checks.Context(fetcher=fetcher, profile=profile, roundtrip=roundtrip)
-        batches = await asyncio.gather(*(_check_subject(ctx, s) for s in subjects))
+        done = 0
+
+        async def one(subject: VerifySubject) -> list[Result]:
+            nonlocal done
+            results = await _check_subject(ctx, subject)
+            done += 1
+            if progress is not None:
+                progress(done, len(subjects))
+            return results
+
+        batches = await asyncio.gather(*(one(s) for s in subjects))
         stats["requests"] = fetcher.requests
         _require_services(profile, fetcher)
     finally:
