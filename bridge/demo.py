@@ -69,8 +69,8 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
                 f"  {receipt['status']}: Handle {receipt['handle']}"
                 + (f", DOI {receipt['doi']}" if receipt.get("doi") else "")
             )
+        harvests = _harvest(here, profile.oai_url or "", say)
         with open_ledger(settings) as ledger:
-            harvests = _harvest(profile.oai_url or "", ledger, say)
             say("verifying the PIDs, landing pages, harvested metadata and checksums")
             handles = [p["handle"] for p in published if p["handle"]]
             report = verify_profile(profile, ledger, Options(pids=handles), mapping_dirs=settings.mappings_dirs)
@@ -128,18 +128,14 @@ def _summary(name: str, receipt: dict[str, Any], receipt_path: Path) -> dict[str
     }
 
 
-def _harvest(endpoint: str, ledger: Any, say: Say) -> list[dict[str, Any]]:
-    from bridge.harvest import Harvester, Scope
-    from bridge.oai.client import OAIClient
+def _harvest(settings: Settings, endpoint: str, say: Say) -> list[dict[str, Any]]:
+    """Harvest the running sandbox's OAI-PMH endpoint in each demo prefix, as `bridge harvest --endpoint` does."""
+    from bridge.harvest import HarvestOptions, harvest
 
-    out = []
-    with OAIClient(endpoint) as client:
-        harvester = Harvester(client, ledger)
-        for prefix in HARVEST_PREFIXES:
-            stats = harvester.run(Scope(endpoint, prefix))
-            say(
-                f"harvested {stats.records} record(s) in {prefix} from {endpoint}"
-                + (f" ({'; '.join(stats.errors)})" if stats.errors else "")
-            )
-            out.append(stats.as_dict())
-    return out
+    summary = harvest(settings, HarvestOptions(prefixes=HARVEST_PREFIXES), endpoint=endpoint)
+    for stats in summary.scopes:
+        say(
+            f"harvested {stats.records} record(s) in {stats.prefix} from {endpoint}"
+            + (f" ({'; '.join(stats.errors)})" if stats.errors else "")
+        )
+    return [stats.as_dict() for stats in summary.scopes]

@@ -134,6 +134,8 @@ def test_builtin_targets_declare_what_they_differ_in() -> None:
     assert TARGETS.names() == ("dspace7", "sword2")
     assert not TARGETS["dspace7"].capabilities.keeps_folders and TARGETS["sword2"].capabilities.keeps_folders
     assert TARGETS["dspace7"].capabilities.rest_item_ids and not TARGETS["sword2"].capabilities.rest_item_ids
+    # DSpace 7 REST keeps a version history (/api/versioning/versions); SWORD v2 has no notion of versions.
+    assert TARGETS["dspace7"].capabilities.supports_versions and not TARGETS["sword2"].capabilities.supports_versions
     assert Profile(kind="sword2").public_dict()["kind"] == "sword2"  # the public key stays `kind`
 
 

@@ -53,7 +53,7 @@ TARGETS.add(
         name="dspace7",
         summary="DSpace 7+ REST submission (workspace item, JSON Patch, uploads, licence, workflow)",
         open=lazy_opener("bridge.targets.dspace7"),
-        capabilities=Capabilities(keeps_folders=False, rest_item_ids=True),
+        capabilities=Capabilities(keeps_folders=False, rest_item_ids=True, supports_versions=True),
         needs=(("rest_url", "https://…/server/api"),),
     )
 )
@@ -62,7 +62,7 @@ TARGETS.add(
         name="sword2",
         summary="SWORD v2 deposit (DSpace 5/6 such as Digital.CSIC); searches over REST when rest_url is set",
         open=lazy_opener("bridge.targets.sword2"),
-        capabilities=Capabilities(keeps_folders=True, rest_item_ids=False),
+        capabilities=Capabilities(keeps_folders=True, rest_item_ids=False, supports_versions=False),
         needs=(("sword_url", "https://…/swordv2"),),
     )
 )
@@ -85,7 +85,7 @@ def make_target(
     transport: Any = None,
     timeout: float = 60.0,
 ) -> DepositTarget:
-    """Open the target for a profile (its `kind`, unless `name` overrides it)."""
+    """Open the target for a profile (its `target`, unless `name` overrides it)."""
     spec = target_spec(name or profile.target)
     missing = spec.missing(profile)
     if missing is not None:

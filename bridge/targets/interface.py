@@ -113,6 +113,10 @@ class Capabilities:
 
     keeps_folders: bool = False  # bitstream names keep the artefact's folders (a zip package), not only file names
     rest_item_ids: bool = False  # its item ids are DSpace 7 REST UUIDs, so bitstream MD5s can be read over REST
+    # The protocol can add a version to an item's own version history (DSpace 7: POST /api/versioning/versions);
+    # SWORD v2 has no versions. Today publish makes every new version a new item linked by IsNewVersionOf on
+    # every target (what DataCite and OAI-PMH readers see); a target may use this history when it has the flag.
+    supports_versions: bool = False
 
 
 class DepositTarget(Protocol):
@@ -151,7 +155,7 @@ class Opener(Protocol):
 class TargetSpec:
     """One entry of the target table: a deposit protocol and how to open it for a profile."""
 
-    name: str  # the value of --target and of a profile's `kind`
+    name: str  # the value of --target and of a profile's `target` (`kind` in bridge.toml)
     summary: str
     open: Opener
     capabilities: Capabilities = Capabilities()
