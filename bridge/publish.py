@@ -233,7 +233,7 @@ class _Run:
         self.files = planned_files(validated, spec)
         self.journal = Journal(ledger, self.key, profile.name, crash_after=settings.crash_after)
         self.path = str(validated.artifact.root)
-        self.warnings: list[str] = []
+        self.warnings: list[str] = list(validated.artifact.warnings)
 
     def publish(self, collection: str | None, new_version_of: str | None) -> dict[str, Any]:
         try:

@@ -44,6 +44,7 @@ class Validated:
                 "pseudonyms": self.pseudonyms,
             },
             "datacite": self.record,
+            "warnings": self.artifact.warnings,
         }
 
 

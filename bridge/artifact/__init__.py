@@ -45,6 +45,7 @@ def load_artifact(root: Path, *, progress: Progress | None = None) -> Artifact:
         files=files,
         sources=result.sources,
         provenance=result.provenance,
+        warnings=result.warnings,
     )
 
 

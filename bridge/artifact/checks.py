@@ -351,6 +351,28 @@ def check_date(value: str | dt.date) -> dt.date:
     raise ValueError(f"'{text}' is not a full date; write it as YYYY-MM-DD, e.g. 2024-05-31")
 
 
+def _tomorrow() -> dt.date:
+    """The latest day that is not in the future anywhere on Earth (UTC+14 is a day ahead of UTC)."""
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+
+
+def check_past_date(value: str | dt.date) -> dt.date:
+    """Return a calendar date (as check_date) that is not in the future: a creation date."""
+    day = check_date(value)
+    if day > _tomorrow():
+        raise ValueError(f"{day.isoformat()} is in the future; give the date the artefact was created")
+    return day
+
+
+def check_past_iso8601(value: str | dt.date) -> str:
+    """Return an ISO 8601 date or interval (as check_iso8601) that does not reach into the future."""
+    text = check_iso8601(value)
+    for part in text.split("/"):
+        if _lower_bound(part) > _tomorrow():
+            raise ValueError(f"'{text}' reaches into the future ({part}); give when the data were collected")
+    return text
+
+
 # --- languages and controlled lists -----------------------------------------------------------
 
 

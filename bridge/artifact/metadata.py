@@ -24,7 +24,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from bridge.artifact import checks
+from bridge.artifact import checks, textsafety
 from bridge.artifact.model import Metadata
 from bridge.artifact.readers import ACCEPTED_FILES, Source, find_sources
 from bridge.errors import MetadataError, Problem
@@ -43,6 +43,7 @@ class MetadataResult:
     sources: list[str]  # files read, highest precedence first
     provenance: dict[str, str]  # top-level field -> file it came from
     metadata_files: set[str]  # names the file scanner must not publish as data
+    warnings: list[str] = field(default_factory=list)  # what was changed on the way (invisible characters)
 
 
 @dataclass
@@ -116,6 +117,7 @@ class _Checker:
         self.merged = merged
         self.problems: list[Problem] = []
         self.failed: set[str] = set()
+        self.warnings: list[str] = []
 
     def fail(self, path: str, message: str) -> None:
         file, line = self.merged.locate(path)
@@ -136,6 +138,7 @@ class _Checker:
 
     def run(self) -> None:
         data = self.merged.data
+        textsafety.check_strings(data, self.fail, self.warnings.append)
         for group in ("creators", "contributors"):
             for i, person in enumerate(_dicts(data.get(group))):
                 self.apply(person, "orcid", f"{group}.{i}.orcid", checks.check_orcid)
@@ -156,9 +159,9 @@ class _Checker:
         self.apply(data, "license", "license", checks.check_spdx)
         self.apply(data, "doi", "doi", checks.check_doi)
         self.apply(data, "date_released", "date_released", checks.check_date)
-        self.apply(data, "date_created", "date_created", checks.check_date)
+        self.apply(data, "date_created", "date_created", checks.check_past_date)
         self.apply(data.get("access"), "embargo_until", "access.embargo_until", checks.check_date)
-        self.apply(data, "collected", "collected", checks.check_iso8601)
+        self.apply(data, "collected", "collected", checks.check_past_iso8601)
         self.apply(data, "language", "language", checks.check_language)
         self.apply(data, "landing_url", "landing_url", checks.check_url)
         self._version(data)
@@ -314,6 +317,9 @@ def read_metadata(root: Path) -> MetadataResult:
         problems.append(Problem(f"{' and '.join(publish)} both exist; keep one publish file", file=publish[1]))
         found = [(fmt, path) for fmt, path in found if fmt.label != "publish" or path.name == publish[0]]
     sources = [fmt.read(path) for fmt, path in found]
+    unreadable = [p for s in sources if s.unreadable for p in s.problems]
+    if unreadable:  # what such a file seems to lack (kind, title…) is not news: say only why it cannot be read
+        raise MetadataError(problems + unreadable, hint="fix the file named, then run 'bridge validate' again")
     merged, merge_problems = merge_sources(sources)
     if "kind" not in merged.data:
         card = next((s for (fmt, _), s in zip(found, sources, strict=True) if fmt.label == "modelcard"), None)
@@ -340,6 +346,7 @@ def read_metadata(root: Path) -> MetadataResult:
         sources=[s.file for s in sources],
         provenance={k: v for k, v in merged.provenance.items() if k in Metadata.model_fields},
         metadata_files={s.file for s in sources},
+        warnings=checker.warnings,
     )
 
 

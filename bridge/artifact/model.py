@@ -147,3 +147,4 @@ class Artifact(_Model):
     files: list[FileInfo]
     sources: list[str]  # metadata files read, highest precedence first
     provenance: dict[str, str] = Field(default_factory=dict)  # top-level field -> file it came from
+    warnings: list[str] = Field(default_factory=list)  # what reading changed (invisible characters removed)

@@ -43,7 +43,7 @@ def looks_like_ai4os(path: Path) -> bool:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
         return False
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return True  # report the syntax error rather than silently publishing a broken metadata file
     if not isinstance(doc, dict) or "title" not in doc:
         return False

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bridge.artifact import bounded
 from bridge.errors import Problem
 
 
@@ -20,6 +21,7 @@ class Source:
     data: dict[str, Any] = field(default_factory=dict)  # only the fields this file provides
     lines: dict[str, int] = field(default_factory=dict)  # dotted Metadata path -> 1-based line in the file
     problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False  # the file could not be read or parsed: what it lacks says nothing
 
     def problem(self, message: str, field: str | None = None, line: int | None = None) -> None:
         """Record something in this file that could not be translated."""
@@ -93,7 +95,7 @@ def _yaml_problem(exc: yaml.YAMLError, file: str, offset: int) -> Problem:
     )
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(bounded.BoundedLoader):
     """SafeLoader whose timestamps that are not real dates (2026-13-45) stay text for the date checks to report."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -107,15 +109,22 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 
 def parse_yaml(text: str, file: str, offset: int = 0) -> tuple[Any, Lines, list[Problem]]:
-    """Parse YAML with safe_load semantics; return (data, line table, problems)."""
-    loader = _Loader(text)
+    """Parse YAML with safe_load semantics, bounded (see ``bounded``); return (data, line table, problems)."""
+    loader: _Loader | None = None
     try:
+        bounded.check_yaml_text(text, offset)
+        loader = _Loader(text)
         node = loader.get_single_node()
+        if node is not None:
+            bounded.check_graph(node, offset)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         return None, Lines(), [_yaml_problem(exc, file, offset)]
+    except bounded.Refused as exc:
+        return None, Lines(), [Problem(str(exc), file=file, line=exc.line)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     table: dict[str, int] = {}
     if node is not None:
         _node_lines(node, "", offset, table)
@@ -125,31 +134,43 @@ def parse_yaml(text: str, file: str, offset: int = 0) -> tuple[Any, Lines, list[
 def parse_json(text: str, file: str) -> tuple[Any, Lines, list[Problem]]:
     """Parse JSON; return (data, best-effort line table, problems)."""
     try:
+        bounded.check_yaml_text(text, syntax="JSON")
         data = json.loads(text)
+        bounded.check_json_depth(data)
     except json.JSONDecodeError as exc:
         message = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         return None, Lines(), [Problem(message, file=file, line=exc.lineno)]
+    except RecursionError:
+        return None, Lines(), [Problem(str(bounded.json_too_deep()), file=file)]
+    except bounded.Refused as exc:
+        return None, Lines(), [Problem(str(exc), file=file)]
     # JSON is (nearly) YAML flow syntax, so the YAML composer gives us line marks for free;
     # when it disagrees on some exotic input we simply have no line numbers.
     table: dict[str, int] = {}
     try:
         # Valid JSON has tabs only as whitespace (never raw inside strings); YAML forbids them as indentation.
-        node = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):
+        node = yaml.compose(text.replace("\t", " "), Loader=bounded.BoundedLoader)
+    except (yaml.YAMLError, bounded.Refused):
         node = None
     if node is not None:
+        try:
+            bounded.check_graph(node)  # a repeated key: JSON parsers keep the last one silently
+        except bounded.Refused as exc:
+            return None, Lines(), [Problem(str(exc), file=file, line=exc.line)]
         _node_lines(node, "", 0, table)
     return data, Lines(table), []
 
 
 def read_text(path: Path, source: Source) -> str | None:
-    """Return the file's text, or record why it cannot be read."""
+    """Return the file's text, or record why it cannot be read (link out of the folder, size, encoding)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        source.problem(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        bounded.check_file(path)
+        return bounded.decode(path.read_bytes())
+    except bounded.Refused as exc:
+        source.problem(str(exc), line=exc.line)
     except OSError as exc:
         source.problem(f"cannot be read: {exc.strerror or exc}")
+    source.unreadable = True
     return None
 
 
@@ -164,6 +185,7 @@ def load_document(path: Path, source: Source, kind: str, offset: int = 0) -> tup
         data, lines, problems = parse_yaml(text, source.file, offset)
     source.problems.extend(problems)
     if problems:
+        source.unreadable = True
         return {}, Lines()
     if data is None:
         return {}, lines

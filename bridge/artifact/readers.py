@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bridge.artifact.bounded import Refused, check_file
 from bridge.artifact.read_ai4os import AI4OS_FILE, looks_like_ai4os, read_ai4os
 from bridge.artifact.read_cff import CFF_FILE, read_cff
 from bridge.artifact.read_common import Source
@@ -58,6 +59,15 @@ def find_sources(root: Path) -> list[tuple[Format, Path]]:
     for fmt in FORMATS:
         for name in fmt.names:
             path = root / name
-            if path.is_file() and fmt.applies(path):
-                found.append((fmt, path))
+            if path.is_file() and (_refused(path) or fmt.applies(path)):
+                found.append((fmt, path))  # a refused file is not sniffed: its reader says why it is refused
     return found
+
+
+def _refused(path: Path) -> bool:
+    """Tell whether a metadata file must not be read at all (a link out of the folder, too large)."""
+    try:
+        check_file(path)
+    except (Refused, OSError):
+        return True
+    return False

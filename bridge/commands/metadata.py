@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import emit_json, human_size, out_console, run
+from bridge.commands.output import emit_json, err_console, human_size, out_console, run
 from bridge.errors import MetadataError
 from bridge.fsutil import write_atomic
 
@@ -66,6 +66,8 @@ def validate(
             if p:
                 note += f"; {p} pseudonymised address(es) written by bridge anonymise"
             out_console.print(f"  privacy gate: {note}")
+        for warning in result.artifact.warnings:
+            err_console.print(f"  warning: {warning}", markup=False)
 
     run(work)
 

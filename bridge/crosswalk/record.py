@@ -17,6 +17,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 from bridge.artifact.model import Artifact, Creator, Metadata
@@ -301,14 +302,53 @@ def _sizes(artifact: Artifact) -> list[str]:
 
 def validate_record(record: dict[str, Any]) -> list[str]:
     """Return the record's schema errors as 'path: message', ignoring values only kernel 4.6 allows."""
-    from datacite.schema45 import validator  # imported late: it costs most of a second at startup
-
     probe = _mask_46(copy.deepcopy(record))
     errors = []
-    for error in sorted(validator.iter_errors(probe), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(_validator().iter_errors(probe), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
         errors.append(f"{path or '(record)'}: {error.message}")
     return errors
+
+
+@cache
+def _validator() -> Any:
+    """The DataCite 4.5 JSON schema validator, with uniqueItems checked in linear time.
+
+    jsonschema compares unsortable items (the subjects, creators… objects) pairwise, so 100,000
+    keywords took minutes; hashing a canonical form gives the same verdict (1 == 1.0, True != 1).
+    """
+    import jsonschema.validators
+    from datacite.schema45 import validator  # imported late: it costs most of a second at startup
+
+    def unique_items(checker: Any, wanted: bool, instance: Any, schema: Any) -> Any:
+        if wanted and checker.is_type(instance, "array"):
+            seen: set[Any] = set()
+            for item in instance:
+                key = _canonical(item)
+                if key in seen:
+                    yield jsonschema.ValidationError(f"{_short_repr(item)} is not unique in the list")
+                    return
+                seen.add(key)
+
+    linear = jsonschema.validators.extend(type(validator), {"uniqueItems": unique_items})
+    # The schema's $refs are all internal ('#/definitions/…'): no resolver needed.
+    return linear(validator.schema, format_checker=validator.format_checker)
+
+
+def _canonical(value: Any) -> Any:
+    """Return a hashable form equal exactly when jsonschema calls two JSON values equal."""
+    if isinstance(value, dict):
+        return ("object", frozenset((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("array", tuple(_canonical(v) for v in value))
+    if isinstance(value, bool):
+        return ("bool", value)
+    return value  # str, None, and numbers (1 and 1.0 hash and compare equal)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _mask_46(node: Any) -> Any:
