@@ -108,7 +108,7 @@ class BoundedLoader(yaml.SafeLoader):
         self._depth = 0
         self._aliases = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(AliasEvent):
             self._aliases += 1
             if self._aliases > limits.YAML_ALIASES:
@@ -126,7 +126,7 @@ class BoundedLoader(yaml.SafeLoader):
                     "no metadata format needs that many",
                     line=mark.line + 1 if mark else None,
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
