@@ -42,6 +42,7 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
     from bridge.fair import assess_path
     from bridge.ledger import open_ledger
     from bridge.publish import publish
+    from bridge.validate import validate_artifact
     from bridge.verify import Options, verify_profile
 
     started = time.perf_counter()
@@ -59,11 +60,14 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
         published = []
         fair_before = {}
         for name, with_doi in ARTEFACTS:
-            fair_before[name] = assess_path(folder / name, settings)
+            validated = validate_artifact(folder / name, settings)  # once, for the FAIR check and the deposit
+            fair_before[name] = assess_path(folder / name, settings, validated=validated)
             say(f"{name}: FAIR {fair_before[name].score:.1f}% before publishing (bridge fair {name})")
             say(f"publishing {name}" + (" with a DOI" if with_doi else ""))
             receipt_path = receipts_dir / f"{name}.receipt.json"
-            receipt = publish(folder / name, here, profile=profile.name, doi=with_doi, receipt_path=receipt_path)
+            receipt = publish(
+                folder / name, here, profile=profile.name, doi=with_doi, receipt_path=receipt_path, validated=validated
+            )
             published.append(_summary(name, receipt, receipt_path))
             say(
                 f"  {receipt['status']}: Handle {receipt['handle']}"

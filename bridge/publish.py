@@ -60,9 +60,14 @@ def publish(
     progress: Callable[[str, int, int], None] | None = None,
     confirm: Callable[[dict[str, Any]], bool] | None = None,
     receipt_path: Path | None = None,
+    validated: Validated | None = None,
 ) -> dict[str, Any]:
-    """Publish an artefact folder and return its receipt (also stored in the ledger and, if asked, a file)."""
-    validated = validate_artifact(path, settings)
+    """Publish an artefact folder and return its receipt (also stored in the ledger and, if asked, a file).
+
+    `validated` is a validation of `path` already made (its checksums are the ones the upload is checked
+    against, so each file is read and hashed once); without it the folder is validated here.
+    """
+    validated = validated or validate_artifact(path, settings)
     if dry_run:
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)
     else:

@@ -49,10 +49,12 @@ def publish(
     """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
     from bridge.publish import publish as publish_artifact
     from bridge.settings import load_settings
+    from bridge.validate import validate_artifact
 
     def work() -> None:
         settings = load_settings()
-        _fair_gate(path, settings, min_fair, quiet=as_json)
+        validated = validate_artifact(path, settings)  # once: the FAIR gate and the deposit share its checksums
+        _fair_gate(path, settings, min_fair, quiet=as_json, validated=validated)
         interactive = showing_progress(as_json=as_json, quiet=quiet)
         if not dry_run and not as_json and settings.profile(profile) is None:
             err_console.print("no profile configured: publishing to the embedded sandbox (a local test repository)")
@@ -71,6 +73,7 @@ def publish(
                 progress=bars.update if bars else None,
                 confirm=confirm,
                 receipt_path=receipt,
+                validated=validated,
             )
         finally:
             if bars:
@@ -85,7 +88,7 @@ def publish(
     run(work)
 
 
-def _fair_gate(path: Path, settings: Any, min_fair: float | None, *, quiet: bool) -> None:
+def _fair_gate(path: Path, settings: Any, min_fair: float | None, *, quiet: bool, validated: Any) -> None:
     """Assess the folder offline first (bridge fair PATH): print the score and top advice; refuse below --min-fair.
 
     With --json stderr stays quiet (CI logs), unless the score refuses the deposit.
@@ -94,7 +97,7 @@ def _fair_gate(path: Path, settings: Any, min_fair: float | None, *, quiet: bool
     from bridge.fair import assess_path
     from bridge.fair.report import headline
 
-    report = assess_path(path, settings)
+    report = assess_path(path, settings, validated=validated)
     score = report.score or 0.0
     refused = min_fair is not None and score < min_fair
     if not quiet or refused:

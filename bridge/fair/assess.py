@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge.fair import accessible, findable, interoperable, reusable  # noqa: F401 - they fill INDICATORS
 from bridge.fair.evidence import Evidence, from_validated
@@ -17,6 +18,9 @@ from bridge.fair.model import (
     Status,
 )
 from bridge.settings import Settings
+
+if TYPE_CHECKING:
+    from bridge.validate import Validated
 
 
 def assess(ev: Evidence) -> FairReport:
@@ -46,11 +50,14 @@ def assess(ev: Evidence) -> FairReport:
     return FairReport(ev.subject, ev.mode, results, info=info)
 
 
-def assess_path(root: Path, settings: Settings) -> FairReport:
-    """Assess an artefact folder before publishing: the checks its metadata and files alone can answer."""
+def assess_path(root: Path, settings: Settings, *, validated: Validated | None = None) -> FairReport:
+    """Assess an artefact folder before publishing: the checks its metadata and files alone can answer.
+
+    `validated` is a validation of `root` already made (publish passes its own, so no file is read twice).
+    """
     from bridge.validate import validate_artifact
 
-    validated = validate_artifact(root, settings)
+    validated = validated or validate_artifact(root, settings)
     report = assess(from_validated(validated))
     report.info["kind"] = validated.mapping.name
     return report
