@@ -140,37 +140,37 @@ async def create_collection(request: Request) -> Response:
 
 
 # -- both ---------------------------------------------------------------------------------------------------
-def _kind(request: Request) -> str:
+def _container_type(request: Request) -> str:
     return "collection" if "/core/collections/" in request.url.path else "community"
 
 
-def _container(sandbox: Sandbox, kind: str, uid: str) -> dict:
-    return collection_or_404(sandbox, uid) if kind == "collection" else community_or_404(sandbox, uid)
+def _container(sandbox: Sandbox, table: str, uid: str) -> dict:
+    return collection_or_404(sandbox, uid) if table == "collection" else community_or_404(sandbox, uid)
 
 
-def _render(sandbox: Sandbox, kind: str, uid: str) -> dict:
-    row = _container(sandbox, kind, uid)
-    return collection_json(sandbox, row) if kind == "collection" else community_json(sandbox, row)
+def _render(sandbox: Sandbox, table: str, uid: str) -> dict:
+    row = _container(sandbox, table, uid)
+    return collection_json(sandbox, row) if table == "collection" else community_json(sandbox, row)
 
 
 async def put_container(request: Request) -> Response:
     """Replace a community's or collection's metadata (PUT of the whole object)."""
     require_admin(request)
-    sandbox, kind, uid = sandbox_of(request), _kind(request), path_uuid(request)
-    _container(sandbox, kind, uid)
+    sandbox, table, uid = sandbox_of(request), _container_type(request), path_uuid(request)
+    _container(sandbox, table, uid)
     body = await read_json(request)
     if isinstance(body, dict) and body.get("uuid") not in (None, uid):
         raise RestError(400, "The UUID in the body does not match the URL")
     name, metadata = _name_and_metadata(body)
-    sandbox.store.update_container(kind, uid, name=name, metadata=metadata)
-    return hal(_render(sandbox, kind, uid))
+    sandbox.store.update_container(table, uid, name=name, metadata=metadata)
+    return hal(_render(sandbox, table, uid))
 
 
 async def patch_container(request: Request) -> Response:
     """Apply JSON Patch operations on ``/metadata/…`` of a community or collection."""
     require_admin(request)
-    sandbox, kind, uid = sandbox_of(request), _kind(request), path_uuid(request)
-    row = _container(sandbox, kind, uid)
+    sandbox, table, uid = sandbox_of(request), _container_type(request), path_uuid(request)
+    row = _container(sandbox, table, uid)
     require_json_media(request)
     md = copy_metadata(row["metadata"])
     for op in patch_operations(await read_json(request)):
@@ -178,8 +178,8 @@ async def patch_container(request: Request) -> Response:
         if not parts or parts[0] != "metadata":
             raise RestError(422, f"{UNPROCESSABLE}: unknown path {op['path']!r}")
         apply_metadata_op(md, op, parts[1:])
-    sandbox.store.update_container(kind, uid, name=first_value(md, "dc.title") or row["name"], metadata=md)
-    return hal(_render(sandbox, kind, uid))
+    sandbox.store.update_container(table, uid, name=first_value(md, "dc.title") or row["name"], metadata=md)
+    return hal(_render(sandbox, table, uid))
 
 
 def delete_collection_tree(sandbox: Sandbox, uid: str) -> None:
@@ -200,9 +200,9 @@ def delete_community_tree(sandbox: Sandbox, uid: str) -> None:
 async def delete_container(request: Request) -> Response:
     """Delete a community or collection with everything below it, as DSpace does."""
     require_admin(request)
-    sandbox, kind, uid = sandbox_of(request), _kind(request), path_uuid(request)
-    _container(sandbox, kind, uid)
-    if kind == "collection":
+    sandbox, table, uid = sandbox_of(request), _container_type(request), path_uuid(request)
+    _container(sandbox, table, uid)
+    if table == "collection":
         delete_collection_tree(sandbox, uid)
     else:
         delete_community_tree(sandbox, uid)

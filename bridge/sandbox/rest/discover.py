@@ -213,18 +213,18 @@ async def pid_find(request: Request) -> Response:
     raw = request.query_params.get("id")
     if not raw:
         raise RestError(400, MISSING)
-    kind = classify(raw)
-    if kind is None:
+    found = classify(raw)
+    if found is None:
         raise RestError(501, f"The identifier {raw!r} cannot be resolved")
     target: tuple[str, str] | None = None
-    if kind[0] == "handle":
-        row = sandbox.store.resolve_handle(kind[1])
+    if found[0] == "handle":
+        row = sandbox.store.resolve_handle(found[1])
         target = (row["resource_type"], row["resource"]) if row else None
-    elif kind[0] == "doi":
-        uid = _doi_item(sandbox, kind[1])
+    elif found[0] == "doi":
+        uid = _doi_item(sandbox, found[1])
         target = ("item", uid) if uid else None
     else:
-        uid = kind[1]
+        uid = found[1]
         for rtype in ("item", "collection", "community"):
             if getattr(sandbox.store, rtype)(uid):
                 target = (rtype, uid)

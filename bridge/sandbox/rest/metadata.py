@@ -122,8 +122,8 @@ def apply_metadata_op(md: MetadataMap, op: dict[str, Any], parts: list[str]) -> 
         raise RestError(422, f"{UNPROCESSABLE}: no metadata field in {op['path']!r}")
     name, rest = check_field(parts[0]), parts[1:]
     values = md.get(name, [])
-    kind, value = op["op"], op.get("value")
-    if kind == "add":
+    operation, value = op["op"], op.get("value")
+    if operation == "add":
         if not rest:
             if isinstance(value, list):  # add on the field path sets the whole list
                 md[name] = [metadata_entry(v) for v in value]
@@ -137,7 +137,7 @@ def apply_metadata_op(md: MetadataMap, op: dict[str, Any], parts: list[str]) -> 
             md[name] = [*values[:at], metadata_entry(value), *values[at:]]
         else:
             _set_property(md, name, values, rest, value)
-    elif kind == "replace":
+    elif operation == "replace":
         if name not in md:
             raise RestError(422, f"{UNPROCESSABLE}: {name} has no value to replace")
         if not rest:
@@ -148,7 +148,7 @@ def apply_metadata_op(md: MetadataMap, op: dict[str, Any], parts: list[str]) -> 
             md[name] = [*values[:at], metadata_entry(value), *values[at + 1 :]]
         else:
             _set_property(md, name, values, rest, value)
-    elif kind == "remove":
+    elif operation == "remove":
         if name not in md:
             raise RestError(422, f"{UNPROCESSABLE}: {name} has no value to remove")
         if not rest or rest == [""]:

@@ -80,13 +80,16 @@ def validation_errors(sandbox: Sandbox, wsi: dict, item: dict) -> list[dict[str,
     return errors
 
 
-def submission_json(sandbox: Sandbox, wsi: dict, item: dict, user: dict | None, wanted: set[str], *, kind: str) -> dict:
+def submission_json(
+    sandbox: Sandbox, wsi: dict, item: dict, user: dict | None, wanted: set[str], *, resource_type: str
+) -> dict:
     """Render a workspace item (or, after deposit, the workflow item) with its sections and errors."""
     md = item["metadata"]
     bundle = original_bundle(sandbox, item["uuid"])
     files = sandbox.store.bitstreams(bundle["uuid"]) if bundle else []
     accepted = wsi.get("acceptance_date")
-    base = f"{'submission/workspaceitems' if kind == 'workspaceitem' else 'workflow/workflowitems'}/{wsi['id']}"
+    section = "submission/workspaceitems" if resource_type == "workspaceitem" else "workflow/workflowitems"
+    base = f"{section}/{wsi['id']}"
     body: dict[str, Any] = {
         "id": wsi["id"],
         "lastModified": rest_time(max(wsi["last_modified"], item["last_modified"])),
@@ -104,8 +107,8 @@ def submission_json(sandbox: Sandbox, wsi: dict, item: dict, user: dict | None, 
                 "acceptanceDate": accepted[:19] + "Z" if accepted else None,
             },
         },
-        "errors": validation_errors(sandbox, wsi, item) if kind == "workspaceitem" else [],
-        "type": kind,
+        "errors": validation_errors(sandbox, wsi, item) if resource_type == "workspaceitem" else [],
+        "type": resource_type,
         "_links": {
             "collection": link(sandbox, f"core/collections/{wsi['collection']}"),
             "item": link(sandbox, f"core/items/{item['uuid']}"),
@@ -143,7 +146,7 @@ def _render(request: Request, wsi_id: int, status: int = 200) -> Response:
     sandbox = sandbox_of(request)
     wsi = sandbox.store.workspaceitem(wsi_id)
     item = sandbox.store.item(wsi["item"])  # type: ignore[index]  # called with the id of an existing workspace item
-    body = submission_json(sandbox, wsi, item, request.state.user, embeds(request), kind="workspaceitem")  # type: ignore[arg-type]  # both rows exist, see above
+    body = submission_json(sandbox, wsi, item, request.state.user, embeds(request), resource_type="workspaceitem")  # type: ignore[arg-type]  # both rows exist, see above
     return hal(body, status, {"Location": body["_links"]["self"]["href"]} if status == 201 else None)
 
 
@@ -198,7 +201,7 @@ def find_by_submitter(request: Request) -> Response:
         wsi = sandbox.store.workspaceitem(row["id"])
         item = sandbox.store.item(wsi["item"]) if wsi else None
         if wsi and item:
-            rendered.append(submission_json(sandbox, wsi, item, user, wanted, kind="workspaceitem"))
+            rendered.append(submission_json(sandbox, wsi, item, user, wanted, resource_type="workspaceitem"))
     return hal(page_body(request, "workspaceitems", rendered, total["n"] if total else 0, page, size))
 
 
@@ -276,7 +279,7 @@ async def deposit(request: Request) -> Response:
     )
     sandbox.store.update_item(item["uuid"], metadata=md)
     archived = sandbox.store.archive_item(item["uuid"])
-    body = submission_json(sandbox, wsi, archived, user, embeds(request), kind="workflowitem")
+    body = submission_json(sandbox, wsi, archived, user, embeds(request), resource_type="workflowitem")
     return hal(body, 201, {"Location": api_url(sandbox, f"workflow/workflowitems/{wsi['id']}")})
 
 
