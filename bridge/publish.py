@@ -61,13 +61,15 @@ def publish(
     confirm: Callable[[dict[str, Any]], bool] | None = None,
     receipt_path: Path | None = None,
     validated: Validated | None = None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """Publish an artefact folder and return its receipt (also stored in the ledger and, if asked, a file).
 
     `validated` is a validation of `path` already made (its checksums are the ones the upload is checked
-    against, so each file is read and hashed once); without it the folder is validated here.
+    against, so each file is read and hashed once); without it the folder is validated here, with ``kind``
+    (--kind) naming the crosswalk when the folder's files do not.
     """
-    validated = validated or validate_artifact(path, settings)
+    validated = validated or validate_artifact(path, settings, kind=kind)
     if dry_run:
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)
     else:

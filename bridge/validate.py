@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge import pid
 from bridge.artifact import Artifact, Progress, load_artifact
 from bridge.crosswalk import Mapping, build_record, load_mapping
+from bridge.crosswalk.record import PUBLISH_SOURCES, related_sources
 from bridge.errors import MetadataError, Problem
 from bridge.settings import Settings
 
@@ -21,6 +23,8 @@ class Validated:
     record: dict[str, Any]
     allowed_findings: list[Any] = field(default_factory=list)  # privacy findings covered by an exception
     pseudonyms: dict[str, int] = field(default_factory=dict)  # addresses/MACs written by bridge anonymise, by kind
+    related: list[dict[str, Any]] = field(default_factory=list)  # each relation with the file and field it came from
+    warnings: list[str] = field(default_factory=list)  # read, but the user should look before publishing
 
     def report(self) -> dict[str, Any]:
         """Return the machine-readable summary printed by `bridge validate --json`."""
@@ -44,15 +48,21 @@ class Validated:
                 "pseudonyms": self.pseudonyms,
             },
             "datacite": self.record,
-            "warnings": self.artifact.warnings,
+            "related_provenance": self.related,
+            "warnings": self.warnings,
         }
 
 
-def validate_artifact(root: Path, settings: Settings, *, progress: Progress | None = None) -> Validated:
-    """Run every offline check; raise MetadataError listing each problem with file, field and line."""
+def validate_artifact(
+    root: Path, settings: Settings, *, progress: Progress | None = None, kind: str | None = None
+) -> Validated:
+    """Run every offline check; raise MetadataError listing each problem with file, field and line.
+
+    ``kind`` (the ``--kind`` option) names the crosswalk when the folder's files do not, and wins over them.
+    """
     from bridge.privacy.gate import check_artifact
 
-    artifact = load_artifact(root, progress=progress)
+    artifact = load_artifact(root, progress=progress, kind=kind)
     md = artifact.metadata
     try:
         mapping = load_mapping(md.kind, settings.mappings_dirs)
@@ -66,4 +76,28 @@ def validate_artifact(root: Path, settings: Settings, *, progress: Progress | No
         gate = check_artifact(artifact)
         allowed, pseudonyms = gate.allowed, dict(gate.pseudonyms)
     record = build_record(artifact, mapping)  # raises MetadataError if the record fails the DataCite schema
-    return Validated(artifact=artifact, mapping=mapping, record=record, allowed_findings=allowed, pseudonyms=pseudonyms)
+    related = related_sources(md, mapping, record.get("doi"))
+    return Validated(
+        artifact=artifact,
+        mapping=mapping,
+        record=record,
+        allowed_findings=allowed,
+        pseudonyms=pseudonyms,
+        related=related,
+        warnings=[*artifact.warnings, *_doi_warnings(related)],
+    )
+
+
+def _doi_warnings(related: list[dict[str, Any]]) -> list[str]:
+    """Warn, for each DOI another project's file gives, that it becomes a relation and never this deposit's DOI."""
+    out = []
+    for r in related:
+        if r["file"] in PUBLISH_SOURCES or not r["file"] or pid.bare_doi(r["identifier"]) is None:
+            continue
+        role = f" ({r['role']})" if r["role"] else ""
+        message = (
+            f"DOI {r['identifier']} names another work{role}, not this deposit: it becomes the related identifier "
+            f"{r['relation_type']} {r['identifier']}; the deposit's own DOI comes from publish.yaml doi or --doi"
+        )
+        out.append(str(Problem(message, file=r["file"], field=r["field"])))
+    return out

@@ -77,7 +77,7 @@ def test_merge_takes_each_field_from_the_highest_precedence_file(tmp_path: Path)
     assert md.kind == "model-weights"
     assert md.title == "Plant classifier weights v2.1"  # publish.yaml beats CITATION.cff and the card
     assert [c.name for c in md.creators] == ["Carberry, Josiah", "Haak, Laure"]
-    assert md.license == "CC-BY-4.0"  # CFF's licence wins, so the card's 'other' is no problem
+    assert md.license == "CC-BY-4.0"  # CFF's licence wins over the card's 'other' (kept as rights, not rendered)
     assert md.description == "A ResNet-50 fine-tuned on Iberian plants."  # only the card has one
     assert md.language == "en"
     assert md.version == "2.1"
@@ -95,6 +95,7 @@ def test_merge_takes_each_field_from_the_highest_precedence_file(tmp_path: Path)
         "related": "CITATION.cff",
         "language": "README.md",
         "description": "README.md",
+        "rights": "README.md",
     }
 
 
@@ -106,7 +107,7 @@ def test_keywords_are_a_case_insensitive_union_in_precedence_order(tmp_path: Pat
     assert md.keywords == ["ResNet", "Plants", "Deep Learning", "biology"]
 
 
-def test_related_is_a_union_without_duplicate_identifier_and_relation(tmp_path: Path) -> None:
+def test_related_is_a_union_where_each_identifier_appears_once(tmp_path: Path) -> None:
     write(tmp_path, "publish.yaml", "kind: model-weights\n")
     write(tmp_path, "CITATION.cff", CFF)
     write(tmp_path, "README.md", CARD)
@@ -119,13 +120,17 @@ def test_related_is_a_union_without_duplicate_identifier_and_relation(tmp_path: 
     }
     write(tmp_path, ".zenodo.json", json.dumps(zenodo))
     result = read_metadata(tmp_path)
-    related = [(r.identifier, r.identifier_type, r.relation_type) for r in result.metadata.related]
+    related = [(r.identifier, r.identifier_type, r.relation_type, r.source) for r in result.metadata.related]
+    # Each identifier once (DOIs in any case and spelling, URLs normalised), with the highest file's relation.
     assert related == [
-        ("10.1109/cvpr.2016.90", "DOI", "References"),
-        ("https://github.com/ai4os-hub/plant-classifier", "URL", "IsSupplementTo"),
-        ("https://github.com/ai4os-hub/plant-classifier", "URL", "IsCompiledBy"),
-        ("10.1109/CVPR.2016.90", "DOI", "IsDerivedFrom"),  # same DOI, other relation: kept
-        ("https://huggingface.co/timm/resnet50.a1_in1k", "URL", "IsDerivedFrom"),
+        ("10.1109/cvpr.2016.90", "DOI", "References", ".zenodo.json: related_identifiers.0"),
+        (
+            "https://github.com/ai4os-hub/plant-classifier",
+            "URL",
+            "IsSupplementTo",
+            ".zenodo.json: related_identifiers.1",
+        ),
+        ("https://huggingface.co/timm/resnet50.a1_in1k", "URL", "base_model", "README.md: base_model"),
     ]
     assert result.provenance["related"] == ".zenodo.json"
 
@@ -258,7 +263,6 @@ related:
     assert got == {
         "creators.0.affiliation.0.ror": ("publish.yaml", line_of(publish, "ror:")),
         "license": ("publish.yaml", line_of(publish, "license:")),
-        "date_released": ("publish.yaml", line_of(publish, "date_released")),
         "related.0.identifier": ("publish.yaml", line_of(publish, "10.12/abc")),
         "related.1.identifier": ("publish.yaml", line_of(publish, "not a pid")),
         "titel": ("publish.yaml", line_of(publish, "titel")),
@@ -267,7 +271,6 @@ related:
     messages = {p.field: p.message for p in problems}
     assert "last two digits should be 72" in messages["creators.0.affiliation.0.ror"]
     assert "did you mean CC-BY-4.0?" in messages["license"]
-    assert messages["date_released"].startswith("'2024' is not a full date")
     assert "is not a DOI" in messages["related.0.identifier"]
     assert "cannot tell what kind of identifier 'not a pid' is" in messages["related.1.identifier"]
     assert messages["titel"].startswith("unknown key 'titel'; did you mean title?")
@@ -284,11 +287,14 @@ def test_nested_unknown_key_in_publish_yaml(tmp_path: Path) -> None:
     assert problem.message.startswith("unknown key 'orcd'; did you mean orcid?")
 
 
-def test_card_problem_is_kept_when_no_other_file_gives_a_licence(tmp_path: Path) -> None:
+def test_card_licence_without_spdx_id_is_a_rights_entry_when_no_other_file_gives_a_licence(tmp_path: Path) -> None:
     write(tmp_path, "publish.yaml", "kind: model-weights\ntitle: T\ncreators: [{name: 'Doe, Jane'}]\n")
     write(tmp_path, "README.md", CARD)
-    [problem] = problems_of(tmp_path)
-    assert (problem.file, problem.field, problem.line) == ("README.md", "license", 2)
+    result = read_metadata(tmp_path)
+    assert result.metadata.license is None
+    assert result.metadata.rights is not None and result.metadata.rights.name == "plant-research-licence"
+    [warning] = [w for w in result.warnings if "no SPDX id" in w]
+    assert warning.startswith("README.md:2: rights: the Hugging Face licence 'other' has no SPDX id")
 
 
 def test_zenodo_unknown_funder_is_forgiven_when_publish_yaml_gives_funding(tmp_path: Path) -> None:

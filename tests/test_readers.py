@@ -98,7 +98,7 @@ def test_cff_translates_authors_licence_dates_and_relations(tmp_path: Path) -> N
     assert data["date_released"] == dt.date(2024, 5, 31)
     assert data["description"] == "ResNet-50 weights fine-tuned on 40 000 field photographs of Iberian plants."
     assert data["license"] == "CC-BY-4.0"
-    assert data["doi"] == "10.5281/zenodo.1234567"
+    assert "doi" not in data  # the DOI of the work the file describes is never the deposit's own
     assert data["keywords"] == ["plant identification", "deep learning"]
     assert data["creators"] == [
         {
@@ -118,23 +118,50 @@ def test_cff_translates_authors_licence_dates_and_relations(tmp_path: Path) -> N
             "contributor_type": "ContactPerson",
         }
     ]
+    # Roles, which the kind's mapping turns into relation types; never IsIdenticalTo.
     assert data["related"] == [
-        {"identifier": "10.5281/zenodo.1234566", "identifier_type": "DOI", "relation_type": "IsIdenticalTo"},
+        {
+            "identifier": "10.5281/zenodo.1234567",
+            "identifier_type": "DOI",
+            "relation_type": "described_work",
+            "source": "CITATION.cff: doi",
+        },
+        {
+            "identifier": "10.5281/zenodo.1234566",
+            "identifier_type": "DOI",
+            "relation_type": "concept",  # its description says "Concept DOI of all versions"
+            "source": "CITATION.cff: identifiers.0",
+        },
         {
             "identifier": "https://archive.softwareheritage.org/swh:1:dir:bc286860f423ea7ced246ba7458eef4b4541cf2d",
             "identifier_type": "URL",
-            "relation_type": "IsIdenticalTo",
+            "relation_type": "code",
             "resource_type_general": "Software",
+            "source": "CITATION.cff: identifiers.1",
         },
         {
             "identifier": "https://github.com/ai4os-hub/plant-classifier",
-            "identifier_type": "URL",
-            "relation_type": "IsCompiledBy",
+            "relation_type": "code",
             "resource_type_general": "Software",
+            "source": "CITATION.cff: repository-code",
         },
-        {"identifier": "10.1109/CVPR.2016.90", "identifier_type": "DOI", "relation_type": "References"},
-        {"identifier": "10.1000/paper.42", "identifier_type": "DOI", "relation_type": "IsDocumentedBy"},
+        {
+            "identifier": "10.1109/CVPR.2016.90",
+            "identifier_type": "DOI",
+            "relation_type": "reference",
+            "source": "CITATION.cff: references.0.doi",
+        },
+        {
+            "identifier": "10.1000/paper.42",
+            "identifier_type": "DOI",
+            "relation_type": "paper",
+            "resource_type_general": "JournalArticle",
+            "source": "CITATION.cff: preferred-citation.doi",
+        },
     ]
+    # identifiers.2 (type other, no relation) is left out with a warning.
+    assert [w.field for w in source.warnings] == ["related"]
+    assert "internal-17" in source.warnings[0].message
     assert "type" not in data and "kind" not in data
 
 
@@ -145,7 +172,8 @@ def test_cff_lines_point_at_the_source_lines(tmp_path: Path) -> None:
     assert source.lines["creators.0.affiliation.0"] == line_of(CFF, "affiliation:")
     assert source.lines["creators.2"] == line_of(CFF, 'name: "AI4EOSC')
     assert source.lines["contributors.0.orcid"] == line_of(CFF, "0000-0001-5109-3700")
-    assert source.lines["related.3"] == line_of(CFF, "- type: article")
+    assert source.lines["related.0"] == line_of(CFF, "doi: 10.5281/zenodo.1234567")
+    assert source.lines["related.4"] == line_of(CFF, "- type: article")
     # A path without its own line falls back to its closest parent.
     assert source.line_of("creators.1.given_name") == line_of(CFF, "family-names: Rossum")
 
@@ -275,24 +303,25 @@ def test_model_card_front_matter_and_body(tmp_path: Path) -> None:
     assert (
         data["description"] == "A ResNet-50 fine-tuned to recognise 120 Iberian plant species from field photographs."
     )
+    # Roles (the mapping makes them IsDerivedFrom with resourceTypeGeneral Dataset / Model).
     assert data["related"] == [
         {
             "identifier": "https://huggingface.co/datasets/ai4os/iberian-plants",
             "identifier_type": "URL",
-            "relation_type": "IsDerivedFrom",
-            "resource_type_general": "Dataset",
+            "relation_type": "dataset",
+            "source": "README.md: datasets.0",
         },
         {
             "identifier": "10.5281/zenodo.7654321",
             "identifier_type": "DOI",
-            "relation_type": "IsDerivedFrom",
-            "resource_type_general": "Dataset",
+            "relation_type": "dataset",
+            "source": "README.md: datasets.1",
         },
         {
             "identifier": "https://huggingface.co/timm/resnet50.a1_in1k",
             "identifier_type": "URL",
-            "relation_type": "IsDerivedFrom",
-            "resource_type_general": "Model",
+            "relation_type": "base_model",
+            "source": "README.md: base_model",
         },
     ]
     # Line numbers count from the top of README.md, not from the front matter.
@@ -303,14 +332,19 @@ def test_model_card_front_matter_and_body(tmp_path: Path) -> None:
     assert source.lines["description"] == line_of(CARD, "A ResNet-50")
 
 
-def test_model_card_other_licence_asks_for_an_spdx_id(tmp_path: Path) -> None:
-    text = "---\nlicense: other\nlicense_name: plant-research-licence\nlicense_link: LICENSE.md\n---\n# plants\n"
+def test_model_card_other_licence_becomes_a_rights_entry_with_a_warning(tmp_path: Path) -> None:
+    text = "---\nlicense: other\nlicense_name: plant-research-licence\nlicense_link: https://x.org/LICENSE\n---\n"
     source = read_modelcard(write(tmp_path, "README.md", text))
-    assert "license" not in source.data
-    [problem] = source.problems
-    assert (problem.file, problem.field, problem.line) == ("README.md", "license", 2)
-    assert "license_name: plant-research-licence" in problem.message
-    assert "set license to an SPDX id" in problem.message
+    assert "license" not in source.data and source.problems == []
+    assert source.data["rights"] == {
+        "name": "plant-research-licence",
+        "identifier": "other",
+        "url": "https://x.org/LICENSE",
+    }
+    [warning] = source.warnings
+    assert (warning.file, warning.field, warning.line) == ("README.md", "rights", 2)
+    assert "the repository will show the rights statement “plant-research-licence”" in warning.message
+    assert "set license in publish.yaml" in warning.message
 
 
 def test_model_card_yaml_error_reports_the_readme_line(tmp_path: Path) -> None:
@@ -374,22 +408,30 @@ def test_ai4os_v1(tmp_path: Path) -> None:
     data = source.data
     assert data["title"] == "Plant classification"
     assert data["description"] == "Identify plant species from images"
-    assert data["technical_info"] == "The model was trained on PlantNet images.\n\nIt uses a ResNet backbone."
+    # v1 splits text over fragments: they join into one paragraph ("" would start a new one).
+    assert data["technical_info"] == "The model was trained on PlantNet images. It uses a ResNet backbone."
     assert data["keywords"] == ["tensorflow", "docker", "plants"]
     assert data["license"] == "Apache-2.0"  # free-form "Apache 2.0" recognised
     assert data["date_created"] == "2019-09-01"
     assert data["related"] == [
         {
             "identifier": "https://github.com/deephdc/image-classification-tf",
-            "relation_type": "IsCompiledBy",
+            "relation_type": "code",
             "resource_type_general": "Software",
+            "source": "metadata.json: sources.code",
         },
         {
             "identifier": "https://www.gbif.org/occurrence/search",
-            "relation_type": "IsDerivedFrom",
+            "relation_type": "dataset",
             "resource_type_general": "Dataset",
+            "source": "metadata.json: dataset_url",
         },
-        {"identifier": "https://doi.org/10.1109/ACCESS.2019.2947479", "relation_type": "IsDocumentedBy"},
+        {
+            "identifier": "10.1109/ACCESS.2019.2947479",
+            "identifier_type": "DOI",
+            "relation_type": "documentation",
+            "source": "metadata.json: cite_url",
+        },
     ]
     assert source.lines["related.0"] == line_of(text, '"code"')
     assert source.lines["technical_info"] == line_of(text, '"description"')
@@ -415,11 +457,12 @@ def test_ai4os_v2(tmp_path: Path) -> None:
     assert "creators" not in data and "license" not in data
     relations = [(r["identifier"], r["relation_type"], r.get("resource_type_general")) for r in data["related"]]
     assert relations == [
-        ("https://github.com/ai4os-hub/plant-classifier", "IsCompiledBy", "Software"),
-        ("10.5281/zenodo.7654321", "IsDerivedFrom", "Dataset"),
-        ("https://huggingface.co/timm/resnet50.a1_in1k", "IsDerivedFrom", "Model"),
-        ("https://doi.org/10.1000/paper.42", "IsDocumentedBy", None),
-        ("https://docs.ai4os.eu/en/latest/", "IsDocumentedBy", None),
+        ("https://github.com/ai4os-hub/plant-classifier", "code", "Software"),
+        ("10.5281/zenodo.7654321", "dataset", "Dataset"),
+        ("https://huggingface.co/timm/resnet50.a1_in1k", "base_model", "Model"),
+        ("10.1000/paper.42", "documentation", None),
+        ("https://docs.ai4os.eu/en/latest/", "documentation", None),
+        ("10.5281/zenodo.1234", "described_work", None),  # links.zenodo_doi: the module's Zenodo record
     ]
     assert source.lines["date_created"] == line_of(text, '"created"')
     assert source.lines["related.1"] == line_of(text, '"dataset"')
@@ -505,23 +548,35 @@ def test_zenodo_json(tmp_path: Path) -> None:
     assert data["subjects"] == [
         {"term": "Computer science", "value_uri": "http://id.loc.gov/authorities/subjects/sh89003285"}
     ]
+    # The DOI of the Zenodo record the file describes is a relation (role described_work), never data["doi"].
+    assert "doi" not in data
+    assert data["description"] == "Syslog and accounting records with personal data removed."  # HTML -> text
     assert data["related"] == [
         {
             "identifier": "10.5281/zenodo.7654321",
             "relation_type": "IsDerivedFrom",
+            "source": ".zenodo.json: related_identifiers.0",
             "identifier_type": "DOI",
             "resource_type_general": "Dataset",
         },
         {
             "identifier": "https://github.com/ifca/log-anonymiser",
             "relation_type": "IsCompiledBy",
+            "source": ".zenodo.json: related_identifiers.1",
             "identifier_type": "URL",
             "resource_type_general": "Software",
         },
         {
             "identifier": "https://archive.softwareheritage.org/swh:1:dir:bc286860f423ea7ced246ba7458eef4b4541cf2d",
             "relation_type": "IsSupplementTo",
+            "source": ".zenodo.json: related_identifiers.2",
             "identifier_type": "URL",
+        },
+        {
+            "identifier": "10.5281/zenodo.8000001",
+            "relation_type": "described_work",
+            "source": ".zenodo.json: doi",
+            "identifier_type": "DOI",
         },
     ]
     ec = {

@@ -11,8 +11,11 @@ from bridge.errors import MetadataError, Problem, UsageError
 Progress = Callable[[str, int, int], None]
 
 
-def load_artifact(root: Path, *, progress: Progress | None = None) -> Artifact:
-    """Read, merge and check an artefact folder; raise MetadataError with every problem found."""
+def load_artifact(root: Path, *, progress: Progress | None = None, kind: str | None = None) -> Artifact:
+    """Read, merge and check an artefact folder; raise MetadataError with every problem found.
+
+    ``kind`` (the ``--kind`` option) names the crosswalk when no file does, and wins over the files.
+    """
     from bridge.artifact.files import scan_files
     from bridge.artifact.metadata import read_metadata
 
@@ -23,7 +26,7 @@ def load_artifact(root: Path, *, progress: Progress | None = None) -> Artifact:
     problems: list[Problem] = []
     result = None
     try:
-        result = read_metadata(root)
+        result = read_metadata(root, kind=kind)
     except MetadataError as exc:
         problems.extend(exc.problems)
     files: list[FileInfo] = []

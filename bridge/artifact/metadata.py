@@ -1,19 +1,15 @@
 """Read every metadata file of an artefact folder, merge them by precedence and check the result.
 
 Precedence, highest first: ``publish.yaml`` (or ``publish.yml`` / ``publish.json``) > ``.zenodo.json``
-> ``CITATION.cff`` > AI4OS ``metadata.json`` > the YAML front matter of ``README.md`` (a Hugging Face
-model card). Only the top level of the folder is searched. Files are merged field by field at the top
-level of the metadata: for each field (``title``, ``creators``, ``license``, …) the highest-precedence
-file that gives it wins, and lists are not concatenated, with two exceptions: ``keywords`` is the union
-of every file's keywords (first spelling kept, case-insensitive duplicates dropped, in precedence order)
-and ``related`` is the union of every file's related identifiers, without duplicates of the same
-identifier and relation type. ``kind`` must be given (in publish.yaml); only when a model card is
-present and no file gives it is ``kind: model-weights`` assumed.
+> ``CITATION.cff`` > AI4OS ``ai4-metadata.yml`` / ``.yaml`` / ``.json`` > ``metadata.json`` > the YAML front
+matter of ``README.md`` (a Hugging Face model card). Only the top level of the folder is searched; files are
+merged field by field (``bridge.artifact.merge``). ``kind`` must be given (in publish.yaml or ``--kind``);
+only when a model card is present and nothing gives it is ``kind: model-weights`` assumed. Warnings (read,
+with a decision the user should see) are returned beside the metadata.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import difflib
 import re
@@ -25,13 +21,14 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from bridge.artifact import checks, textsafety
+from bridge.artifact.merge import UNION_FIELDS, Merged, drop_own_doi, merge_sources
 from bridge.artifact.model import Metadata
-from bridge.artifact.readers import ACCEPTED_FILES, Source, find_sources
+from bridge.artifact.readers import ACCEPTED_FILES, find_sources, unread_metadata_files
 from bridge.errors import MetadataError, Problem
 
 METADATA_FILES: tuple[str, ...] = ACCEPTED_FILES
 KINDS = "model-weights | anonymised-logs | satellite-products"
-UNION_FIELDS = ("keywords", "related")
+_PARTIAL_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
 MODEL_CARD_KIND = "model-weights"
 
 
@@ -43,71 +40,7 @@ class MetadataResult:
     sources: list[str]  # files read, highest precedence first
     provenance: dict[str, str]  # top-level field -> file it came from
     metadata_files: set[str]  # names the file scanner must not publish as data
-    warnings: list[str] = field(default_factory=list)  # what was changed on the way (invisible characters)
-
-
-@dataclass
-class Merged:
-    """The merged dict plus, for each path prefix, the Source and the path it had there."""
-
-    data: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[str, str] = field(default_factory=dict)
-    origins: dict[str, tuple[Source, str]] = field(default_factory=dict)
-
-    def locate(self, path: str) -> tuple[str | None, int | None]:
-        """Return (file, line) for a dotted Metadata path of the merged dict."""
-        parts = path.split(".")
-        for cut in range(len(parts), 0, -1):
-            origin = self.origins.get(".".join(parts[:cut]))
-            if origin:
-                source, local = origin
-                return source.file, source.line_of(".".join([local, *parts[cut:]]))
-        return None, None
-
-
-def _related_key(item: Any, index: int) -> tuple[str, str]:
-    """Return the identity of a related identifier: normalised identifier and relation, case-insensitive."""
-    if not isinstance(item, dict):
-        return (f"#{index}", "")
-    identifier = str(item.get("identifier") or "").strip()
-    try:
-        kind = item.get("identifier_type") or checks.detect_identifier_type(identifier)
-        identifier = checks.check_identifier(identifier, checks.check_identifier_type(kind))
-    except ValueError:
-        pass
-    return identifier.lower(), str(item.get("relation_type") or "").lower()
-
-
-def merge_sources(sources: list[Source]) -> tuple[Merged, list[Problem]]:
-    """Merge sources (highest precedence first) field by field; keywords and related are unions."""
-    merged = Merged()
-    problems: list[Problem] = []
-    seen: dict[str, set[Any]] = {name: set() for name in UNION_FIELDS}
-    for source in sources:
-        for key, value in source.data.items():
-            if value is None:
-                continue
-            if key in UNION_FIELDS:
-                if not isinstance(value, list):
-                    problems.append(
-                        Problem(f"{key} must be a list", file=source.file, field=key, line=source.line_of(key))
-                    )
-                    continue
-                items = merged.data.setdefault(key, [])
-                for index, item in enumerate(value):
-                    ident = _related_key(item, len(items)) if key == "related" else str(item).casefold()
-                    if ident in seen[key]:
-                        continue
-                    seen[key].add(ident)
-                    merged.origins[f"{key}.{len(items)}"] = (source, f"{key}.{index}")
-                    items.append(copy.deepcopy(item))
-                merged.provenance.setdefault(key, source.file)
-                merged.origins.setdefault(key, (source, key))
-            elif key not in merged.data:
-                merged.data[key] = copy.deepcopy(value)  # checks normalise in place; leave the Source as read
-                merged.provenance[key] = source.file
-                merged.origins[key] = (source, key)
-    return merged, problems
+    warnings: list[str] = field(default_factory=list)  # what reading changed or decided: the user should look
 
 
 class _Checker:
@@ -158,7 +91,7 @@ class _Checker:
         self.apply(data.get("publisher"), "ror", "publisher.ror", checks.check_ror)
         self.apply(data, "license", "license", checks.check_spdx)
         self.apply(data, "doi", "doi", checks.check_doi)
-        self.apply(data, "date_released", "date_released", checks.check_date)
+        self._partial_date(data, "date_released")
         self.apply(data, "date_created", "date_created", checks.check_past_date)
         self.apply(data.get("access"), "embargo_until", "access.embargo_until", checks.check_date)
         self.apply(data, "collected", "collected", checks.check_past_iso8601)
@@ -170,6 +103,18 @@ class _Checker:
         for i, funding in enumerate(_dicts(data.get("funding"))):
             self._funder(funding, f"funding.{i}")
             self.apply(funding, "award_uri", f"funding.{i}.award_uri", checks.check_url)
+
+    def _partial_date(self, data: dict[str, Any], key: str) -> None:
+        """Keep a YYYY-MM or YYYY date at that precision (DataCite allows both), with a warning; check full dates."""
+        value = data.get(key)
+        if isinstance(value, str) and _PARTIAL_DATE.fullmatch(value.strip()):
+            data[key] = value.strip()
+            file, line = self.merged.locate(key)
+            precision = "month" if "-" in data[key] else "year"
+            message = f"{data[key]} is a partial date; it is kept at {precision} precision (DataCite allows it)"
+            self.warnings.append(str(Problem(message, file=file, field=key, line=line)))
+            return
+        self.apply(data, key, key, checks.check_date)
 
     def _version(self, data: dict[str, Any]) -> None:
         value = data.get("version")
@@ -299,8 +244,11 @@ def _drop_overridden(problems: list[Problem], provenance: dict[str, str]) -> lis
     return kept
 
 
-def read_metadata(root: Path) -> MetadataResult:
-    """Read, merge and check the metadata files of an artefact folder; raise MetadataError listing every problem."""
+def read_metadata(root: Path, *, kind: str | None = None) -> MetadataResult:
+    """Read, merge and check the metadata files of an artefact folder; raise MetadataError listing every problem.
+
+    ``kind`` (the ``--kind`` option) names the crosswalk when the files do not, and wins over them.
+    """
     if not root.is_dir():
         raise MetadataError(Problem(f"{root} is not a folder", file=str(root)), hint="give an artefact folder")
     found = find_sources(root)
@@ -309,7 +257,7 @@ def read_metadata(root: Path) -> MetadataResult:
             f"no metadata file in {root}; add one of: {', '.join(METADATA_FILES)} "
             "(README.md counts only as a Hugging Face model card with YAML front matter)"
         )
-        hint = "start with a publish.yaml giving kind, title and creators"
+        hint = "run 'bridge init <folder> --kind <kind>' to start a publish.yaml"
         raise MetadataError(Problem(message, file=str(root)), hint=hint)
     problems: list[Problem] = []
     publish = [path.name for fmt, path in found if fmt.label == "publish"]
@@ -321,13 +269,18 @@ def read_metadata(root: Path) -> MetadataResult:
     if unreadable:  # what such a file seems to lack (kind, title…) is not news: say only why it cannot be read
         raise MetadataError(problems + unreadable, hint="fix the file named, then run 'bridge validate' again")
     merged, merge_problems = merge_sources(sources)
+    drop_own_doi(merged)
+    if kind:
+        merged.data["kind"] = kind
+        merged.provenance["kind"] = "--kind"
     if "kind" not in merged.data:
         card = next((s for (fmt, _), s in zip(found, sources, strict=True) if fmt.label == "modelcard"), None)
         if card is not None:
             merged.data["kind"] = MODEL_CARD_KIND
             merged.provenance["kind"] = card.file
         else:
-            message = f"kind is missing; say which crosswalk to use: kind: {KINDS} (in publish.yaml)"
+            # Never guessed from the files (a folder of logs may hold personal data: anonymised-logs is a decision).
+            message = f"kind is missing; say which crosswalk to use: kind: {KINDS} (in publish.yaml, or --kind)"
             problems.append(Problem(message, file=publish[0] if publish else None, field="kind"))
     reader_problems = [p for s in sources for p in s.problems]
     problems += _drop_overridden(reader_problems, merged.provenance) + merge_problems
@@ -341,12 +294,14 @@ def read_metadata(root: Path) -> MetadataResult:
         rank = {s.file: i for i, s in enumerate(sources)}
         problems.sort(key=lambda p: (rank.get(p.file or "", len(rank)), p.line if p.line is not None else 10**9))
         raise MetadataError(problems, hint=f"{len(problems)} problem(s); fix them and run 'bridge validate' again")
+    warnings = _drop_overridden([w for s in sources for w in s.warnings], merged.provenance)
+    warnings += unread_metadata_files(root, {s.file for s in sources})
     return MetadataResult(
         metadata=metadata,
         sources=[s.file for s in sources],
         provenance={k: v for k, v in merged.provenance.items() if k in Metadata.model_fields},
         metadata_files={s.file for s in sources},
-        warnings=checker.warnings,
+        warnings=[str(w) for w in warnings] + checker.warnings,
     )
 
 

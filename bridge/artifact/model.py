@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 AccessStatus = Literal["open", "embargoed", "restricted", "closed"]
 NameType = Literal["Personal", "Organizational"]
+# A date known to the month or the year only (CFF's date-released: 2020-10); DataCite allows YYYY-MM and YYYY.
+PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(?:-(?:0[1-9]|1[0-2]))?$")]
 
 
 class _Model(BaseModel):
@@ -78,8 +80,17 @@ class Funding(_Model):
 class RelatedIdentifier(_Model):
     identifier: str = Field(min_length=1)
     identifier_type: str | None = None  # DOI | Handle | URL | arXiv | …; detected when absent
-    relation_type: str = Field(min_length=1)  # DataCite relationType, e.g. IsDerivedFrom
+    relation_type: str = Field(min_length=1)  # DataCite relationType, or a role word the mapping resolves
     resource_type_general: str | None = None
+    source: str | None = None  # "CITATION.cff: doi": the file and field it came from (set by the readers)
+
+
+class Rights(_Model):
+    """A licence with no SPDX id (Hugging Face RAIL, Llama, Gemma … licences): its name and where to read it."""
+
+    name: str = Field(min_length=1)
+    url: str | None = None
+    identifier: str | None = None  # the id the source used, e.g. creativeml-openrail-m
 
 
 class Subject(_Model):
@@ -120,6 +131,7 @@ class Metadata(_Model):
     methods: str | None = None
     technical_info: str | None = None
     license: str | None = None  # SPDX identifier, e.g. CC-BY-4.0
+    rights: Rights | None = None  # a licence without an SPDX id (read from a model card); license wins
     access: Access = Field(default_factory=Access)
     funding: list[Funding] = Field(default_factory=list)
     related: list[RelatedIdentifier] = Field(default_factory=list)
@@ -128,10 +140,10 @@ class Metadata(_Model):
     subjects: list[Subject] = Field(default_factory=list)
     publisher: Publisher | None = None
     language: str | None = None  # BCP 47
-    date_released: dt.date | None = None
+    date_released: dt.date | PartialDate | None = None
     date_created: dt.date | None = None
     collected: str | None = None  # ISO 8601 date or interval a/b
-    doi: str | None = None  # bare 10.x/… form
+    doi: str | None = None  # bare 10.x/… form: this deposit's own DOI, only from publish.yaml (never another file)
     landing_url: str | None = None
     files: list[str] = Field(default_factory=list)  # explicit file list (globs); empty = every data file
     privacy_exception: PrivacyException | None = None

@@ -22,6 +22,13 @@ class Source:
     lines: dict[str, int] = field(default_factory=dict)  # dotted Metadata path -> 1-based line in the file
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # the file could not be read or parsed: what it lacks says nothing
+    warnings: list[Problem] = field(default_factory=list)  # read, but the user should look (bridge validate shows them)
+
+    def warn(self, message: str, field: str | None = None, line: int | None = None) -> None:
+        """Record something in this file that was read with a decision the user should see."""
+        if line is None and field is not None:
+            line = self.line_of(field)
+        self.warnings.append(Problem(message, file=self.file, field=field, line=line))
 
     def problem(self, message: str, field: str | None = None, line: int | None = None) -> None:
         """Record something in this file that could not be translated."""

@@ -3,17 +3,22 @@
 Translated: title, description, method (methods), creators and contributors ("Family, Given" names),
 access_right/embargo_date/access_conditions (access), license (id or {id}), keywords, subjects,
 related_identifiers (camelCase relations capitalised, scheme -> identifier_type, Zenodo resource
-type -> resourceTypeGeneral), grants (funding), version, publication_date (date_released),
-language and doi.
+type -> resourceTypeGeneral; the mapping's [source_relations] rewrites relations that cannot be true of the
+new deposit), grants (funding), version, publication_date (date_released) and language. HTML descriptions
+become plain-text paragraphs (lxml.html). ``doi`` names the Zenodo record the file describes: it becomes a
+related identifier (role ``described_work``), never the deposit's DOI. An ``orcid`` that is no ORCID iD and
+a contributor with an empty name are left out with a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
 from bridge.artifact import checks
+from bridge.artifact.foreign import foreign, html_to_text, looks_like_html
 from bridge.artifact.read_common import Lines, Source, as_list, load_document, text_or_none
 
 ZENODO_FILE = ".zenodo.json"
@@ -26,6 +31,8 @@ KNOWN_FUNDERS = {
     "10.13039/100000001": "National Science Foundation",
 }
 EC_FUNDER = "10.13039/501100000780"
+_ORCID_LIKE = re.compile(r"\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx]")
+_PLACEHOLDERS = {"unknown affiliation", "unknown", "none", "n/a", "-"}
 
 # Contributor types that only an organisation can have; Zenodo has no other way to say so.
 _ORGANISATION_ROLES = {
@@ -57,6 +64,9 @@ def _person(entry: Any, src: str, dst: str, source: Source, lines: Lines) -> dic
     """Translate one Zenodo creator/contributor ({name: "Family, Given", affiliation, orcid, type})."""
     name = text_or_none(entry.get("name")) if isinstance(entry, dict) else None
     if not name:
+        if isinstance(entry, dict) and "name" in entry and src.startswith("contributors"):
+            source.warn(f"{src} has an empty name and is left out", field=dst.rsplit(".", 1)[0], line=lines.get(src))
+            return None
         source.problem(f'{src} needs a name ("Family, Given")', field=dst, line=lines.get(src))
         return None
     out: dict[str, Any] = {"name": name}
@@ -67,10 +77,16 @@ def _person(entry: Any, src: str, dst: str, source: Source, lines: Lines) -> dic
             out["given_name"] = given.strip()
     lines.copy_to(source, dst, src)
     orcid = text_or_none(entry.get("orcid"))
-    if orcid:
+    if orcid and not _ORCID_LIKE.search(orcid):
+        # Real files put other things here (mriqc: an affiliation); that is not an ORCID iD typed wrongly.
+        where = lines.get(f"{src}.orcid")
+        source.warn(f"{src}.orcid {orcid!r} is not an ORCID iD and is left out", field=dst, line=where)
+    elif orcid:
         out["orcid"] = orcid
         lines.copy_to(source, f"{dst}.orcid", f"{src}.orcid")
     affiliation = text_or_none(entry.get("affiliation"))
+    if affiliation and affiliation.casefold() in _PLACEHOLDERS:
+        affiliation = None
     if affiliation:
         out["affiliation"] = [{"name": affiliation}]
         lines.copy_to(source, f"{dst}.affiliation.0", f"{src}.affiliation")
@@ -102,8 +118,10 @@ def _related(doc: dict[str, Any], source: Source, lines: Lines) -> list[dict[str
             continue
         item: dict[str, Any] = {"identifier": text_or_none(entry.get("identifier")) or ""}
         relation = text_or_none(entry.get("relation")) or ""
-        # Zenodo writes relations in camelCase (isDerivedFrom); DataCite capitalises them.
+        # Zenodo writes relations in camelCase (isDerivedFrom); DataCite capitalises them. The relation is the
+        # other project's statement about its record: the mapping's [source_relations] rewrites the untrue ones.
         item["relation_type"] = relation[:1].upper() + relation[1:]
+        item["source"] = f"{source.file}: {src}"
         scheme = text_or_none(entry.get("scheme"))
         if scheme and scheme.lower() == "swh" and item["identifier"]:
             # DataCite has no SWHID type; the Software Heritage archive resolves it as a URL.
@@ -173,9 +191,11 @@ def read_zenodo(path: Path) -> Source:
         ("version", "version"),
         ("publication_date", "date_released"),
         ("language", "language"),
-        ("doi", "doi"),
     ):
-        take(target, text_or_none(doc.get(key)), key)
+        value = text_or_none(doc.get(key))
+        if value and key in ("description", "method") and looks_like_html(value):
+            value = html_to_text(value)  # Zenodo descriptions are HTML by design; DataCite and DC want text
+        take(target, value, key)
     license_ = doc.get("license")
     take("license", text_or_none(license_.get("id") if isinstance(license_, dict) else license_), "license")
     take("creators", _people(doc, "creators", "creators", source, lines), "creators")
@@ -195,7 +215,12 @@ def read_zenodo(path: Path) -> Source:
         if isinstance(s, dict) and text_or_none(s.get("term"))
     ]
     take("subjects", subjects, "subjects")
-    take("related", _related(doc, source, lines), "related_identifiers")
+    related = _related(doc, source, lines)
+    doi = text_or_none(doc.get("doi"))
+    if doi:  # the DOI of the Zenodo record this file describes, not of the new deposit
+        lines.copy_to(source, f"related.{len(related)}", "doi")
+        related.append(foreign(doi, "described_work", f"{source.file}: doi", identifier_type="DOI"))
+    take("related", related, "related_identifiers")
     take("funding", _funding(doc, source, lines), "grants")
     source.data = data
     return source

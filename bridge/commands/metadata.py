@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
 from bridge.errors import MetadataError
@@ -24,26 +25,55 @@ class OutputFormat(enum.StrEnum):
     dspace = "dspace"
 
 
+KindOption = Annotated[
+    str | None,
+    typer.Option("--kind", help="The crosswalk (see 'bridge mappings') when no publish.yaml says it; wins over files."),
+]
+
+
 def register(app: typer.Typer) -> None:
+    app.command("init")(init)
     app.command("validate")(validate)
     app.command("map")(map_artifact)
     app.command("mappings")(mappings)
 
 
+def init(
+    path: Annotated[Path, typer.Argument(help="The artefact folder.")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="The crosswalk (see 'bridge mappings'); needed unless a model card.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
+) -> None:
+    """Write a commented publish.yaml pre-filled from the folder's metadata files, marking what you must decide."""
+    from bridge.init import init_folder
+    from bridge.settings import load_settings
+
+    def work() -> None:
+        result = init_folder(path, load_settings(), kind=kind)
+        if as_json:
+            emit_json(result.as_dict())
+            return
+        said = ", ".join(result.sources) or "no other metadata file"
+        out_console.print(f"wrote {result.path} (kind {result.kind}) from {said}", markup=False)
+        out_console.print(f"  decide: {', '.join(result.decide)} (lines marked DECIDE), then: bridge validate {path}")
+
+    run(work)
+
+
 def validate(
     path: Annotated[Path, typer.Argument(help="The artefact folder (data files plus metadata files).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
+    kind: KindOption = None,
 ) -> None:
     """Check an artefact offline: metadata, files, privacy gate and the DataCite record."""
-    from rich.markup import escape
-
     from bridge.settings import load_settings
     from bridge.validate import validate_artifact
 
     def work() -> None:
         settings = load_settings()
         try:
-            result = validate_artifact(path, settings)
+            result = validate_artifact(path, settings, kind=kind)
         except MetadataError as exc:
             if as_json:
                 emit_json({"valid": False, "path": str(path), "problems": [p.as_dict() for p in exc.problems]})
@@ -66,7 +96,7 @@ def validate(
             if p:
                 note += f"; {p} pseudonymised address(es) written by bridge anonymise"
             out_console.print(f"  privacy gate: {note}")
-        for warning in result.artifact.warnings:
+        for warning in result.warnings:
             err_console.print(f"  warning: {warning}", markup=False)
 
     run(work)
@@ -76,6 +106,7 @@ def map_artifact(
     path: Annotated[Path, typer.Argument(help="The artefact folder.")],
     to: Annotated[OutputFormat, typer.Option("--to", help="The rendering to produce.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    kind: KindOption = None,
 ) -> None:
     """Render an artefact's metadata as DataCite XML/JSON, oai_dc, oai_datacite or a DSpace metadata map."""
     from bridge.crosswalk import to_datacite_json, to_datacite_xml, to_dspace, to_oai_datacite, to_oai_dc
@@ -83,7 +114,7 @@ def map_artifact(
     from bridge.validate import validate_artifact
 
     def work() -> None:
-        result = validate_artifact(path, load_settings())
+        result = validate_artifact(path, load_settings(), kind=kind)
         record, mapping = result.record, result.mapping
         data: bytes
         # Before publication there is usually no DOI yet: render the "(:tba)" preview identifier.

@@ -45,6 +45,10 @@ def publish(
         float | None,
         typer.Option("--min-fair", min=0, max=100, help="Refuse to publish below this offline FAIR score (percent)."),
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="The crosswalk (see 'bridge mappings') when no publish.yaml says it."),
+    ] = None,
 ) -> None:
     """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
     from bridge.publish import publish as publish_artifact
@@ -53,7 +57,8 @@ def publish(
 
     def work() -> None:
         settings = load_settings()
-        validated = validate_artifact(path, settings)  # once: the FAIR gate and the deposit share its checksums
+        # once: the FAIR gate and the deposit share its checksums
+        validated = validate_artifact(path, settings, kind=kind)
         _fair_gate(path, settings, min_fair, quiet=as_json, validated=validated)
         interactive = showing_progress(as_json=as_json, quiet=quiet)
         if not dry_run and not as_json and settings.profile(profile) is None:

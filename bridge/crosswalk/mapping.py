@@ -101,6 +101,16 @@ class RelationRule(_Model):
 
 
 # Shared role defaults (datacite.md §0); a mapping's [relations] table overrides or adds roles.
+# The readers of other projects' files (CITATION.cff, .zenodo.json, AI4OS, model cards) give every identifier
+# they find one of these roles, never the deposit's own identifier (see bridge/artifact/foreign.py):
+#   described_work  the work that file describes: CFF doi / identifiers (doi, url off a forge), .zenodo.json doi,
+#                   AI4OS doi and links.zenodo_doi — the new deposit supplements it
+#   code            CFF repository-code, a forge URL or SWHID in CFF identifiers, AI4OS source code
+#   paper           CFF preferred-citation (doi, else url)
+#   documentation   AI4OS links.documentation / links.citation, v1 cite_url
+#   reference       CFF references (works the described work cites)
+#   dataset         model-card datasets, AI4OS links.dataset / dataset_url
+#   base_model      model-card base_model, AI4OS links.base_model
 DEFAULT_RELATIONS: dict[str, dict[str, str]] = {
     "dataset": {"relation_type": "IsDerivedFrom", "resource_type_general": "Dataset"},
     "base_model": {"relation_type": "IsDerivedFrom", "resource_type_general": "Model"},
@@ -110,6 +120,21 @@ DEFAULT_RELATIONS: dict[str, dict[str, str]] = {
     "paper": {"relation_type": "IsDocumentedBy", "resource_type_general": "JournalArticle"},
     "previous_version": {"relation_type": "IsNewVersionOf"},
     "concept": {"relation_type": "IsVersionOf"},
+    "described_work": {"relation_type": "IsSupplementTo"},
+    "documentation": {"relation_type": "IsDocumentedBy"},
+    "reference": {"relation_type": "References"},
+}
+# A relation another project's file writes itself (.zenodo.json related_identifiers, a CFF identifier's
+# `relation`) describes that project's record; these cannot be true of the new deposit and are rewritten
+# (a mapping's [source_relations] table overrides or adds entries). Others are kept as written.
+DEFAULT_SOURCE_RELATIONS: dict[str, str] = {
+    "IsIdenticalTo": "IsSupplementTo",  # the other project's record, not this deposit
+    "IsPartOf": "IsSupplementTo",  # e.g. mriqc's .zenodo.json: the software "isPartOf" its paper
+    "HasPart": "References",
+    "Documents": "IsDocumentedBy",  # mriqc: a documentation URL written as "documents" (direction reversed)
+    "IsNewVersionOf": "IsSupplementTo",  # versions of the other project, not of this deposit
+    "IsPreviousVersionOf": "IsSupplementTo",
+    "HasVersion": "IsSupplementTo",
 }
 
 
@@ -212,6 +237,7 @@ class Mapping(_Model):
     datacite: DataCiteSettings
     defaults: Defaults = Field(default_factory=Defaults)
     relations: dict[str, RelationRule] = Field(default_factory=dict)
+    source_relations: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SOURCE_RELATIONS))
     oai_dc: OaiDcSettings = Field(default_factory=OaiDcSettings)
     dspace: DSpaceSettings = Field(default_factory=DSpaceSettings)
     source: Path | None = Field(default=None, exclude=True)
@@ -229,6 +255,15 @@ class Mapping(_Model):
         if not isinstance(value, dict):
             return value
         return {**DEFAULT_RELATIONS, **{str(k).casefold(): v for k, v in value.items()}}
+
+    @field_validator("source_relations")
+    @classmethod
+    def _source_relations(cls, value: dict[str, str]) -> dict[str, str]:
+        merged = dict(DEFAULT_SOURCE_RELATIONS)
+        for written, relation in value.items():
+            key = _check(written, vocab.RELATION_TYPE, "relationType") or written
+            merged[key] = _check(relation, vocab.RELATION_TYPE, "relationType") or relation
+        return merged
 
     @model_validator(mode="after")
     def _fill(self) -> Mapping:
@@ -248,6 +283,10 @@ class Mapping(_Model):
     def resource_type(self) -> str:
         """Return the free-text DataCite resourceType of this kind."""
         return self.datacite.resource_type
+
+    def source_relation(self, written: str) -> str:
+        """Return the relationType a relation written in another project's file becomes for this kind."""
+        return self.source_relations.get(written, written)
 
     def relation_for(self, role: str) -> RelationRule | None:
         """Return the rule for a role word such as 'dataset' or 'code', or None."""

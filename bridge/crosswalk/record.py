@@ -20,7 +20,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from bridge.artifact.model import Artifact, Creator, Metadata
+from bridge.artifact.foreign import related_key
+from bridge.artifact.model import Artifact, Creator, Metadata, RelatedIdentifier
 from bridge.crosswalk import identifiers, licenses, openaire, vocab
 from bridge.crosswalk.mapping import Mapping
 from bridge.errors import MetadataError, Problem, UsageError
@@ -35,11 +36,14 @@ class _Problems:
 
     def __init__(self, artifact: Artifact) -> None:
         self.provenance = artifact.provenance
+        self.first_source = artifact.sources[0] if artifact.sources else None
         self.items: list[Problem] = []
 
-    def add(self, field: str, message: str) -> None:
+    def add(self, field: str, message: str, *, missing: bool = False) -> None:
+        """Record a problem; a missing field is reported against the highest-precedence file (where to add it)."""
         top = field.split(".", 1)[0]
-        self.items.append(Problem(message=message, file=self.provenance.get(top), field=field))
+        file = self.provenance.get(top) or (self.first_source if missing else None)
+        self.items.append(Problem(message=message, file=file, field=field))
 
     def check(self, field: str, check: Callable[..., T], *args: Any) -> T | None:
         """Return check(*args), or record its ValueError under field and return None."""
@@ -92,7 +96,7 @@ def build_record(
     _optional(record, "descriptions", _descriptions(md, lang))
     _optional(record, "rightsList", _rights(md, mapping, problems))
     _optional(record, "fundingReferences", _funding(md, mapping, problems))
-    _optional(record, "relatedIdentifiers", _related(md, mapping, problems))
+    _optional(record, "relatedIdentifiers", _related(md, mapping, problems, record.get("doi")))
     if md.version:
         record["version"] = md.version
     if language:
@@ -168,14 +172,19 @@ def _publication_year(md: Metadata, explicit: str | None) -> str:
             raise UsageError(f"publication year {explicit!r} is not four digits")
         return str(explicit)
     if md.date_released:
-        return f"{md.date_released.year:04d}"
+        return _iso(md.date_released)[:4]
     return str(dt.datetime.now(dt.UTC).year)
+
+
+def _iso(value: dt.date | str) -> str:
+    """Return a date as DataCite writes it: YYYY-MM-DD, or YYYY-MM / YYYY when only that much is known."""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _dates(md: Metadata) -> list[dict[str, str]]:
     out = []
     if md.date_released:
-        out.append({"date": md.date_released.isoformat(), "dateType": "Issued"})
+        out.append({"date": _iso(md.date_released), "dateType": "Issued"})
     if md.date_created:
         out.append({"date": md.date_created.isoformat(), "dateType": "Created"})
     if md.collected:
@@ -216,6 +225,19 @@ def _rights(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[st
     # The model defaults access to open, so only an access block the artefact wrote counts as saying so.
     status = md.access.status if "access" in md.model_fields_set else mapping.defaults.access
     out = [{"rights": openaire.ACCESS_LABEL[status], "rightsUri": openaire.ACCESS_URI[status]}]
+    if status == "open" and not md.license and not md.rights:
+        problems.add(
+            "license",
+            "an open-access deposit needs a licence and no metadata file gives one: set license to an SPDX id "
+            "(e.g. CC-BY-4.0) in publish.yaml, or access.status to restricted or closed",
+            missing=True,
+        )
+    if not md.license and md.rights:
+        # A licence with no SPDX id (a Hugging Face RAIL/Llama/Gemma licence): its name and link, no identifier.
+        entry = {"rights": md.rights.name, "lang": "en"}
+        if md.rights.url:
+            entry["rightsUri"] = md.rights.url
+        out.append(entry)
     if md.license and (found := problems.check("license", licenses.lookup, md.license)):
         out.append(
             {
@@ -256,27 +278,71 @@ def _funding(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[s
     return out
 
 
-def _related(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[str, str]]:
+PUBLISH_SOURCES = ("publish.yaml", "publish.yml", "publish.json")
+
+
+def resolve_relation(r: RelatedIdentifier, mapping: Mapping) -> tuple[str | None, str | None]:
+    """Return (DataCite relationType, role word or None) of one related identifier under a mapping.
+
+    A role word (``code``, ``described_work`` …) is resolved by the mapping's [relations]; a relationType that
+    another project's file wrote itself (its ``source`` is not publish.yaml) goes through the mapping's
+    [source_relations], which rewrites the ones that cannot be true of the new deposit (IsIdenticalTo …).
+    """
+    relation = vocab.canonical(r.relation_type, vocab.RELATION_TYPE)
+    if relation is not None:
+        foreign = bool(r.source) and not str(r.source).startswith(PUBLISH_SOURCES)
+        return (mapping.source_relation(relation) if foreign else relation), None
+    rule = mapping.relation_for(r.relation_type)
+    return (rule.relation_type if rule else None), r.relation_type.strip().casefold()
+
+
+def related_sources(md: Metadata, mapping: Mapping, own_doi: str | None = None) -> list[dict[str, Any]]:
+    """Return, for each related identifier the record carries, its relation and the file and field it came from."""
+    out = []
+    for r in md.related:
+        relation, role = resolve_relation(r, mapping)
+        if relation is None or _is_own(r.identifier, own_doi):
+            continue
+        file, _, field = (r.source or "").partition(": ")
+        out.append(
+            {
+                "identifier": r.identifier,
+                "relation_type": relation,
+                "role": role,
+                "file": file or None,
+                "field": field or None,
+            }
+        )
+    return out
+
+
+def _is_own(identifier: str, own_doi: str | None) -> bool:
+    return bool(own_doi) and related_key(identifier) == related_key(own_doi or "")
+
+
+def _related(md: Metadata, mapping: Mapping, problems: _Problems, own_doi: str | None) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
+    seen: set[str] = set()
     for i, r in enumerate(md.related):
         where = f"related.{i}"
-        rule = None
-        relation = vocab.canonical(r.relation_type, vocab.RELATION_TYPE)
+        relation, role = resolve_relation(r, mapping)
         if relation is None:
-            rule = mapping.relation_for(r.relation_type)
-            if rule is None:
-                roles = ", ".join(sorted(mapping.relations))
-                problems.add(
-                    f"{where}.relation_type",
-                    f"{r.relation_type!r} is neither a DataCite relationType (e.g. IsDerivedFrom) "
-                    f"nor a role of mapping {mapping.name!r} ({roles})",
-                )
-                continue
-            relation = rule.relation_type
+            roles = ", ".join(sorted(mapping.relations))
+            problems.add(
+                f"{where}.relation_type",
+                f"{r.relation_type!r} is neither a DataCite relationType (e.g. IsDerivedFrom) "
+                f"nor a role of mapping {mapping.name!r} ({roles})",
+            )
+            continue
+        rule = mapping.relation_for(role) if role else None
         found = problems.check(f"{where}.identifier", identifiers.related, r.identifier, r.identifier_type)
         if found is None:
             continue
         value, kind = found
+        key = related_key(value)
+        if key in seen or _is_own(value, own_doi):
+            continue  # one related identifier once; the deposit's own DOI is its identifier, not a relation
+        seen.add(key)
         entry = {"relatedIdentifier": value, "relatedIdentifierType": kind, "relationType": relation}
         general = r.resource_type_general or (rule.resource_type_general if rule else None)
         if general:
@@ -285,8 +351,7 @@ def _related(md: Metadata, mapping: Mapping, problems: _Problems) -> list[dict[s
                 problems.add(f"{where}.resource_type_general", f"{general!r} is not a resourceTypeGeneral")
                 continue
             entry["resourceTypeGeneral"] = canon
-        if entry not in out:
-            out.append(entry)
+        out.append(entry)
     return out
 
 

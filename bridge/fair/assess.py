@@ -50,14 +50,16 @@ def assess(ev: Evidence) -> FairReport:
     return FairReport(ev.subject, ev.mode, results, info=info)
 
 
-def assess_path(root: Path, settings: Settings, *, validated: Validated | None = None) -> FairReport:
+def assess_path(
+    root: Path, settings: Settings, *, validated: Validated | None = None, kind: str | None = None
+) -> FairReport:
     """Assess an artefact folder before publishing: the checks its metadata and files alone can answer.
 
     `validated` is a validation of `root` already made (publish passes its own, so no file is read twice).
     """
     from bridge.validate import validate_artifact
 
-    validated = validated or validate_artifact(root, settings)
+    validated = validated or validate_artifact(root, settings, kind=kind)
     report = assess(from_validated(validated))
     report.info["kind"] = validated.mapping.name
     return report
