@@ -223,7 +223,7 @@ def json_ld(links: ItemLinks) -> dict[str, Any]:
 
 def script_json(data: dict[str, Any]) -> str:
     """Serialise JSON for a <script> element: no `</script>`, `<!--` or `&` can break out of it."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False)  # no indent: with one, json falls back to its pure-Python encoder
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
