@@ -9,7 +9,6 @@ last seconds, as DSpace's OAI index only follows the database after its next imp
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -59,7 +58,7 @@ def page_sql(columns: str, where: str) -> str:
     The first parameter is the metadataPrefix of the stored fragments joined to the rows (NULL: headers only).
     """
     return (
-        f"SELECT {columns}, f.xml AS xml FROM item INDEXED BY item_oai "
+        f"SELECT {columns}, f.xml AS xml, f.deflated AS deflated FROM item INDEXED BY item_oai "
         "LEFT JOIN oai_fragment AS f ON f.item = uuid AND f.prefix = ? "
         f"WHERE {where} ORDER BY last_modified, uuid LIMIT ?"
     )
@@ -98,7 +97,7 @@ class Provider:
             "ListMetadataFormats": self._list_metadata_formats,
             "ListSets": self._list_sets,
         }
-        self.record_verbs: dict[str, Callable[[dict[str, str]], list[bytes]]] = {
+        self.record_verbs: dict[str, Callable[[dict[str, str]], list[pages.Piece]]] = {
             "GetRecord": self._get_record,
             "ListIdentifiers": self._list_identifiers,
             "ListRecords": self._list_records,
@@ -118,36 +117,37 @@ class Provider:
             if len(body) > MAX_BODY or (body and kind != "application/x-www-form-urlencoded"):
                 message = "a POST request must send its arguments as application/x-www-form-urlencoded"
                 doc = render.error_document(base_url, [("badArgument", message)], None)
-                return self._response(request, render.to_bytes(doc))
+                return self._response(request, [render.to_bytes(doc)])
             pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         # On the event loop, not a worker thread: a page is a millisecond of joining stored fragments, less than
         # the hand-off to a thread and back costs on a loaded machine (as the other routes, which query inline).
         content = self.respond(pairs, base_url)
         return self._response(request, content)
 
-    def _response(self, request: Request, content: bytes) -> Response:
+    def _response(self, request: Request, pieces: list[pages.Piece]) -> Response:
         headers = {"Vary": "Accept-Encoding"}
-        if _accepts_gzip(request.headers.get("accept-encoding", "")) and len(content) > 1024:
-            # Level 1: on loopback (the only place the sandbox listens) deflate time is all the cost, size no gain.
-            content = gzip.compress(content, compresslevel=1)
+        if _accepts_gzip(request.headers.get("accept-encoding", "")) and pages.size(pieces) > 1024:
+            content = pages.gzipped(pieces)
             headers["Content-Encoding"] = "gzip"
+        else:
+            content = pages.plain(pieces)
         return Response(content, headers=headers, media_type=MEDIA_TYPE)
 
     # -- dispatch ---------------------------------------------------------------------------------------
-    def respond(self, pairs: list[tuple[str, str]], base_url: str) -> bytes:
-        """Return the response document for the request arguments (any OAI error included)."""
+    def respond(self, pairs: list[tuple[str, str]], base_url: str) -> list[pages.Piece]:
+        """Return the response document for the request arguments (any OAI error included), in pieces."""
         echo: dict[str, str] | None = None
         try:
             verb, args = self._arguments(pairs)
             echo = {"verb": verb, **args}
             if verb in self.record_verbs:
                 body = self.record_verbs[verb](args)
-                return b"".join([pages.open_envelope(base_url, echo), *body, pages.CLOSE])
+                return [pages.open_envelope(base_url, echo), *body, pages.CLOSE]
             root = render.envelope(base_url, echo)
             self.verbs[verb](root, args, base_url)
         except OAIFailure as failure:
             root = render.error_document(base_url, failure.errors, echo if failure.echo else None)
-        return render.to_bytes(root)
+        return [render.to_bytes(root)]
 
     def _arguments(self, pairs: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
         verbs = [value for key, value in pairs if key == "verb"]
@@ -222,18 +222,18 @@ class Provider:
             render.sub(entry, "setSpec", spec)
             render.sub(entry, "setName", clean(name))
 
-    def _get_record(self, args: dict[str, str]) -> list[bytes]:
+    def _get_record(self, args: dict[str, str]) -> list[pages.Piece]:
         row = self._item(args["identifier"], args["metadataPrefix"])
         fmt = self._format(args["metadataPrefix"])
         self.fragments.fill([row], fmt.prefix)
         specs = self._set_specs(self.sets.current())
-        record = pages.record(row, args["identifier"], specs[row["collection"]], row["xml"])
-        return [b"<GetRecord>", record, b"</GetRecord>"]
+        record = pages.record(row, args["identifier"], specs[row["collection"]])
+        return [b"<GetRecord>", *record, b"</GetRecord>"]
 
-    def _list_identifiers(self, args: dict[str, str]) -> list[bytes]:
+    def _list_identifiers(self, args: dict[str, str]) -> list[pages.Piece]:
         return self._list(args, records=False)
 
-    def _list_records(self, args: dict[str, str]) -> list[bytes]:
+    def _list_records(self, args: dict[str, str]) -> list[pages.Piece]:
         return self._list(args, records=True)
 
     def _set_specs(self, sets: Sets) -> dict[str, bytes]:
@@ -245,7 +245,7 @@ class Provider:
         return cached[1]
 
     # -- lists ------------------------------------------------------------------------------------------
-    def _list(self, args: dict[str, str], *, records: bool) -> list[bytes]:
+    def _list(self, args: dict[str, str], *, records: bool) -> list[pages.Piece]:
         token = None
         if "resumptionToken" in args:
             token = self._token(args["resumptionToken"])
@@ -279,10 +279,11 @@ class Provider:
         host = self.sandbox.config.oai_host
         specs = self._set_specs(index)
         verb = "ListRecords" if records else "ListIdentifiers"
-        body = [f"<{verb}>".encode()]
+        body: list[pages.Piece] = [f"<{verb}>".encode()]
         if records:
             self.fragments.fill(rows, fmt.prefix)
-            body += [pages.record(r, f"oai:{host}:{r['handle']}", specs[r["collection"]], r["xml"]) for r in rows]
+            for r in rows:
+                body += pages.record(r, f"oai:{host}:{r['handle']}", specs[r["collection"]])
         else:
             body += [pages.header(r, f"oai:{host}:{r['handle']}", specs[r["collection"]]) for r in rows]
         if more:
@@ -330,7 +331,8 @@ class Provider:
         row = None
         if identifier.startswith(prefix):
             sql = (
-                f"SELECT {COLUMNS}, f.xml AS xml FROM item LEFT JOIN oai_fragment AS f ON f.item = uuid "
+                f"SELECT {COLUMNS}, f.xml AS xml, f.deflated AS deflated FROM item "
+                "LEFT JOIN oai_fragment AS f ON f.item = uuid "
                 f"AND f.prefix = ? WHERE handle = ? AND {VISIBLE}"
             )
             params: list[Any] = [metadata_prefix, identifier[len(prefix) :]]

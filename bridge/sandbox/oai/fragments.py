@@ -17,13 +17,14 @@ from typing import Any
 
 from lxml import etree
 
+from bridge.sandbox.oai.pages import deflate
 from bridge.sandbox.oai.responses import FORMATS, is_deleted
 from bridge.sandbox.render.common import load_original_files
 
 # The items OAI-PMH shows: archived or withdrawn, with a handle; never workspace items.
 VISIBLE = "handle IS NOT NULL AND (in_archive = 1 OR withdrawn = 1)"
-# Bump when a crosswalk changes what it renders: every stored fragment is then rendered again.
-RENDERING = "1"
+# Bump when a crosswalk or the stored form changes: every stored fragment is then rendered again.
+RENDERING = "2"
 _STALE = (
     "DELETE FROM oai_fragment WHERE item = {0}; "
     "INSERT OR IGNORE INTO oai_dirty (item) SELECT {0} WHERE {0} IS NOT NULL;"
@@ -31,7 +32,9 @@ _STALE = (
 _OF_BUNDLE = "(SELECT item FROM bundle WHERE uuid = {0})"
 STATEMENTS = (
     # A rowid table: a WITHOUT ROWID row holds ~1 KB in its page, so kilobyte fragments would spill to overflow pages.
-    "CREATE TABLE IF NOT EXISTS oai_fragment (item TEXT NOT NULL, prefix TEXT NOT NULL, xml BLOB NOT NULL)",
+    # xml and, for gzip responses, the same bytes deflated on their own (see pages.gzipped).
+    "CREATE TABLE IF NOT EXISTS oai_fragment ("
+    "item TEXT NOT NULL, prefix TEXT NOT NULL, xml BLOB NOT NULL, deflated BLOB NOT NULL)",
     "CREATE UNIQUE INDEX IF NOT EXISTS oai_fragment_key ON oai_fragment (item, prefix)",
     "CREATE TABLE IF NOT EXISTS oai_dirty (item TEXT PRIMARY KEY) WITHOUT ROWID",
     "CREATE TRIGGER IF NOT EXISTS oai_item_insert AFTER INSERT ON item BEGIN "
@@ -64,24 +67,26 @@ class Fragments:
         """Create the tables and triggers; render everything again when the rendering context changed."""
         context = f"{RENDERING}|{self.sandbox.config.name}"  # the publisher fallback of oai_datacite
         with self.store.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'oai_fragments'").fetchone()
+            fresh = row is None or row[0] != context  # new, rendered otherwise, or items older than the triggers
+            if fresh:
+                db.execute("DROP TABLE IF EXISTS oai_fragment")  # its columns may be an older version's
             for statement in STATEMENTS:
                 db.execute(statement)
-            row = db.execute("SELECT value FROM meta WHERE key = 'oai_fragments'").fetchone()
-            if row is None or row[0] != context:  # new, or items written before the triggers existed
-                db.execute("DELETE FROM oai_fragment")
+            if fresh:
                 db.execute(f"INSERT OR IGNORE INTO oai_dirty (item) SELECT uuid FROM item WHERE {VISIBLE}")
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('oai_fragments', ?)", (context,))
 
     def fill(self, rows: list[dict[str, Any]], prefix: str) -> None:
-        """Set row["xml"] of every live row that has none: render it now and store it."""
+        """Set row["xml"] and row["deflated"] of every live row that has none: render it now and store it."""
         missing = [r["uuid"] for r in rows if r.get("xml") is None and not is_deleted(r)]
         if not missing:
             return
         with self.store.lock:  # read, render and store with no write in between
             rendered = self._render(missing, (prefix,))
         for row in rows:
-            if row.get("xml") is None:
-                row["xml"] = rendered.get((row["uuid"], prefix))
+            if row.get("xml") is None and (row["uuid"], prefix) in rendered:
+                row["xml"], row["deflated"] = rendered[(row["uuid"], prefix)]
 
     def warm(self, stop: threading.Event | None = None) -> int:
         """Render every format of every dirty item; return how many items were rendered."""
@@ -97,22 +102,23 @@ class Fragments:
             done += len(dirty)
         return done
 
-    def _render(self, uuids: list[str], prefixes: Iterable[str]) -> dict[tuple[str, str], bytes]:
+    def _render(self, uuids: list[str], prefixes: Iterable[str]) -> dict[tuple[str, str], tuple[bytes, bytes]]:
         """Render and store the fragments of live visible items (call holding the store lock)."""
         marks = ",".join("?" * len(uuids))
         rows = self.store.query(f"SELECT * FROM item WHERE uuid IN ({marks}) AND {VISIBLE}", uuids)
         rows = [r for r in rows if not is_deleted(r)]  # deleted records are headers only: nothing to render
         formats = [FORMATS[p] for p in prefixes]
         files = load_original_files(self.store, [r["uuid"] for r in rows])
-        out: dict[tuple[str, str], bytes] = {}
+        out: dict[tuple[str, str], tuple[bytes, bytes]] = {}
         for row in rows:
             row["metadata"] = json.loads(row["metadata"])
             for fmt in formats:
                 element = fmt.build(row, self.sandbox, files[row["uuid"]] if fmt.needs_files else None)
-                out[(row["uuid"], fmt.prefix)] = etree.tostring(element, encoding="UTF-8")
+                xml = etree.tostring(element, encoding="UTF-8")
+                out[(row["uuid"], fmt.prefix)] = (xml, deflate(xml))
         self.store.db.executemany(
-            "INSERT OR REPLACE INTO oai_fragment (item, prefix, xml) VALUES (?, ?, ?)",
-            [(uid, prefix, xml) for (uid, prefix), xml in out.items()],
+            "INSERT OR REPLACE INTO oai_fragment (item, prefix, xml, deflated) VALUES (?, ?, ?, ?)",
+            [(uid, prefix, xml, deflated) for (uid, prefix), (xml, deflated) in out.items()],
         )
         return out
 
