@@ -29,8 +29,9 @@ from bridge.fair.model import FairReport
 from bridge.http import RetryPolicy
 from bridge.pid import bare_doi, bare_handle
 from bridge.settings import Profile, Settings
-from bridge.verify.fetch import VERIFY_POLICY, Fetched, Fetcher, _declared_md5, make_clients
+from bridge.verify.fetch import VERIFY_POLICY, Fetched, Fetcher, _declared_md5, close_clients, make_clients
 from bridge.verify.http_checks import DATACITE_API, DOI_RESOLVER_API, HANDLE_API, HTML, JSONAPI, url_value
+from bridge.verify.transport import Reply
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
 
@@ -49,7 +50,7 @@ class FairOptions:
 async def probe(fetcher: Fetcher, url: str) -> Fetched:
     """GET the first byte of a file (FAIR EVA's Range GET): status, Content-Type and the full length, no body."""
 
-    async def consume(response: httpx.Response, out: Fetched) -> None:
+    async def consume(response: Reply, out: Fetched) -> None:
         total = response.headers.get("content-range", "").rpartition("/")[2]
         length = total if total.isdigit() else response.headers.get("content-length")
         out.size = int(length) if length and length.isdigit() else None
@@ -359,8 +360,7 @@ async def assess_many(
         reports = list(await asyncio.gather(*(one(text, known) for text, known in subjects)))
         stats = {"requests": fetcher.requests, "seconds": round(time.perf_counter() - started, 3)}
     finally:
-        for client in clients:
-            await client.aclose()
+        await close_clients(clients)
     return reports, stats
 
 

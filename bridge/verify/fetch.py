@@ -3,7 +3,8 @@
 A request takes a slot of its host first (``per_host``) and then one of ``concurrency`` clients, so one
 slow host cannot hold every slot. Each client carries one request at a time over its own few keep-alive
 connections: httpx's async connection pool gets slower per request as more requests share it (with 32 in
-flight on one client it is slower than with 8), while one client per slot scales with the concurrency.
+flight on one client it is slower than with 8), while one client per slot scales with the concurrency. The
+clients are aiohttp sessions on the network (see ``bridge.verify.transport``), httpx ones in unit tests.
 429, 5xx and transport errors are retried as ``bridge.http.send_idempotent`` does for sync clients (same
 policy, Retry-After honoured and capped); slots are released while waiting. Bodies are read up to a bound,
 so a huge landing page or file cannot exhaust memory, and the answer for each (URL, Accept) is cached for
@@ -17,10 +18,9 @@ import base64
 import hashlib
 import json
 import random
-import ssl
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,30 +28,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bridge.http import RETRY_STATUSES, RetryPolicy, make_async_client, retry_after_seconds
+from bridge.http import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from bridge.verify.transport import Client, NoAnswer, Reply, close_clients, make_clients, open_stream
 
 VERIFY_POLICY = RetryPolicy(attempts=4, base_wait=0.5, max_wait=30.0)
 MAX_BODY = 2 * 1024 * 1024  # landing pages and API answers; more is read as truncated
 MAX_HASH = 1024**3  # files larger than this are compared by size only
 MAX_CACHED = 64 * 1024**2  # bodies kept for reuse within a run; past this the oldest answers are dropped
 Sleep = Callable[[float], Awaitable[None]]
-CLIENT_CONNECTIONS = 4  # keep-alive connections per client: one per host a check visits, about
-
-
-def make_clients(
-    count: int, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
-) -> list[httpx.AsyncClient]:
-    """Return `count` async clients with the bridge's defaults, sharing one TLS context (cheap to make)."""
-    limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, max_keepalive_connections=CLIENT_CONNECTIONS)
-    tls: ssl.SSLContext | bool = httpx.create_ssl_context() if transport is None else True  # unused with a transport
-    return [
-        make_async_client(
-            timeout=timeout,
-            limits=limits,
-            transport=transport or httpx.AsyncHTTPTransport(verify=tls, limits=limits),
-        )
-        for _ in range(max(1, count))
-    ]
+__all__ = ["Client", "Fetched", "Fetcher", "close_clients", "host_of", "make_clients"]
 
 
 @dataclass
@@ -149,7 +134,7 @@ class Fetcher:
 
     def __init__(
         self,
-        clients: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        clients: Client | Sequence[Client],
         *,
         concurrency: int = 8,
         per_host: int = 4,
@@ -159,8 +144,8 @@ class Fetcher:
         max_hash: int = MAX_HASH,
         max_cached: int = MAX_CACHED,
     ) -> None:
-        pool = [clients] if isinstance(clients, httpx.AsyncClient) else list(clients)
-        self.free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        pool: list[Client] = list(clients) if isinstance(clients, Sequence) else [clients]
+        self.free: asyncio.Queue[Client] = asyncio.Queue()
         for i in range(max(1, concurrency)):  # the global limit: a request needs a free client
             self.free.put_nowait(pool[i % len(pool)])
         self.per_host = max(1, per_host)
@@ -224,7 +209,7 @@ class Fetcher:
     async def _read(self, url: str, accept: str | None, follow: bool) -> Fetched:
         headers = {"Accept": accept} if accept else {}
 
-        async def consume(response: httpx.Response, out: Fetched) -> None:
+        async def consume(response: Reply, out: Fetched) -> None:
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():
                 chunks.append(chunk)
@@ -237,7 +222,7 @@ class Fetcher:
         return await self._stream(url, headers, follow, consume)
 
     async def _hash(self, url: str) -> Fetched:
-        async def consume(response: httpx.Response, out: Fetched) -> None:
+        async def consume(response: Reply, out: Fetched) -> None:
             out.size = _int(response.headers.get("content-length"))
             out.md5 = _declared_md5(response.headers)
             if out.md5 is not None or response.status_code != 200:
@@ -260,22 +245,20 @@ class Fetcher:
         url: str,
         headers: dict[str, str],
         follow: bool,
-        consume: Callable[[httpx.Response, Fetched], Awaitable[None]],
+        consume: Callable[[Reply, Fetched], Awaitable[None]],
     ) -> Fetched:
         out = Fetched(url=url)
         started = time.perf_counter()
         async with self._slot(url) as client:
             self.requests += 1
             try:
-                async with client.stream("GET", url, headers=headers, follow_redirects=follow) as response:
+                async with open_stream(client, url, headers, follow) as response:
                     out.status = response.status_code
-                    out.headers = {k.lower(): v for k, v in response.headers.items()}
-                    out.final_url = str(response.url)
+                    out.headers = dict(response.headers)
+                    out.final_url = response.url
                     await consume(response, out)
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:  # before TransportError, its parent
-                out.status, out.error, out.permanent = None, f"invalid URL: {exc}", True
-            except httpx.TransportError as exc:
-                out.status, out.error = None, f"{type(exc).__name__}: {exc}".rstrip(": ")
+            except NoAnswer as exc:
+                out.status, out.error, out.permanent = None, exc.message, exc.permanent
         out.seconds = time.perf_counter() - started
         (self.answered if out.status is not None else self.unreachable)[host_of(url)] += 1
         return out
@@ -285,7 +268,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _declared_md5(headers: httpx.Headers) -> str | None:
+def _declared_md5(headers: Mapping[str, str]) -> str | None:
     """Return the MD5 a server declares: Content-MD5 (base64) or an ETag of 32 hex digits (DSpace's checksum)."""
     content_md5 = headers.get("content-md5")
     if content_md5:

@@ -23,7 +23,7 @@ from bridge.times import parse_time
 from bridge.verify import builtin as _builtin  # noqa: F401  (fills the check table)
 from bridge.verify import history, http_checks
 from bridge.verify.checklist import CHECKS
-from bridge.verify.fetch import VERIFY_POLICY, Fetcher, host_of, make_clients
+from bridge.verify.fetch import VERIFY_POLICY, Fetcher, close_clients, host_of, make_clients
 from bridge.verify.model import Report, Result, VerifySubject
 from bridge.verify.roundtrip import HarvestedIndex, RoundTrip
 from bridge.verify.subjects import deposit_subjects, harvested_subjects, pid_subjects
@@ -206,8 +206,7 @@ async def _check_all(
         stats["requests"] = fetcher.requests
         _require_services(profile, fetcher)
     finally:
-        for client in clients:
-            await client.aclose()
+        await close_clients(clients)
     return [r for batch in batches for r in batch]
 
 

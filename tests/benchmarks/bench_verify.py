@@ -7,7 +7,8 @@ The sandbox runs in its own process (so its request handling does not share the 
 wanted number of live records. They are harvested once over OAI-PMH; then `bridge verify`'s own code path
 (harvested records: Handle API, DOI resolver when the record has a DOI, landing page) runs twice in this
 process: one at a time (``--concurrency 1 --per-host 1``) on a sample of the records — the baseline — and
-concurrently on all of them. Printed: PIDs, requests, seconds, PIDs/s and requests/s of both, and the ratio.
+concurrently on all of them. Printed: PIDs, requests, seconds, PIDs/s and requests/s of both, the requests
+per PID by check (and any request no check needed), and the ratio as the last line.
 About 30% of the seeded items carry DOIs the sandbox never registered, so their ``doi`` checks fail: the
 benchmark measures throughput, not a clean report.
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ SERVER = textwrap.dedent(
             time.sleep(3600)
     """
 )
+HTTP_CHECKS = ("handle", "doi", "datacite", "landing")  # one request each; checksums are not run on harvested PIDs
 LIVE_SHARE = 0.93  # the seeder withdraws ~5% and hides ~2% of its items: OAI-PMH shows them as deleted
 
 
@@ -52,15 +56,19 @@ def start_server(data: Path, faults: str) -> tuple[subprocess.Popen[str], dict[s
     return proc, json.loads(line)
 
 
-def copy_records(source: Any, target: Any, endpoint: str, limit: int) -> int:
-    """Copy the first `limit` live harvested records of `endpoint` into another ledger (every column, as tuples)."""
+def copy_records(source: Any, target: Any, endpoint: str, limit: int, *, spread: bool = False) -> int:
+    """Copy `limit` live harvested records of `endpoint` into another ledger (every column, as tuples).
+
+    The first ones, or with `spread` ones taken evenly from all of them (a sample like the whole).
+    """
     from bridge.ledger.schema import TABLES
 
     columns = TABLES["record"]
     rows = source.query(
-        f"SELECT {', '.join(columns)} FROM record WHERE endpoint = ? AND deleted = 0 ORDER BY identifier LIMIT ?",
-        (endpoint, limit),
+        f"SELECT {', '.join(columns)} FROM record WHERE endpoint = ? AND deleted = 0 ORDER BY identifier", (endpoint,)
     )
+    step = max(1, len(rows) // limit) if spread and limit else 1
+    rows = rows[::step][:limit]
     with target.transaction() as db:  # tuples in column order: both backends bind them (mappings only SQLite)
         db.executemany(
             f"INSERT INTO record ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
@@ -69,19 +77,33 @@ def copy_records(source: Any, target: Any, endpoint: str, limit: int) -> int:
     return len(rows)
 
 
-def timed_verify(profile: Any, ledger: Any, concurrency: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_verify(profile: Any, ledger: Any, concurrency: int, server: int) -> dict[str, Any]:
     from bridge.verify import Options, verify_profile
 
-    started = time.perf_counter()
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server)
     report = verify_profile(profile, ledger, Options(concurrency=concurrency, per_host=concurrency))
     seconds = time.perf_counter() - started
+    cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server) - server_cpu
     pids = sum(report.run["subjects"].values())
+    # Each HTTP check that reached the network carries its URL; every request beyond those is redundant.
+    per_check = Counter(r.check for r in report.results if r.url and r.check in HTTP_CHECKS)
     return {
         "concurrency": concurrency,
         "pids": pids,
         "checks": report.summary["total"],
         "failed": report.summary["failed"],
         "requests": report.run["requests"],
+        "requests_per_pid": round(report.run["requests"] / pids, 3) if pids else None,
+        "requests_by_check": dict(per_check),
+        "redundant_requests": report.run["requests"] - sum(per_check.values()),
+        "verifier_cpu_ms_per_request": round(cpu / max(report.run["requests"], 1) * 1000, 3),
+        "sandbox_cpu_ms_per_request": round(server_cpu / max(report.run["requests"], 1) * 1000, 3),
         "seconds": round(seconds, 2),
         "pids_per_second": round(pids / seconds, 1),
         "requests_per_second": round(report.run["requests"] / seconds, 1),
@@ -92,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pids", type=int, default=10_000, help="harvested PIDs to verify concurrently")
     parser.add_argument("--latency", default="20ms", help="latency the sandbox adds to every request")
-    parser.add_argument("--concurrency", type=int, default=32, help="--concurrency (and --per-host) of the run")
+    parser.add_argument("--concurrency", type=int, default=64, help="--concurrency (and --per-host) of the run")
     parser.add_argument("--baseline", type=int, default=300, help="PIDs verified one at a time for the baseline")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
@@ -116,11 +138,11 @@ def main() -> None:
                 stats = Harvester(client, source).run(Scope(endpoint, "oai_dc"), full=True)
                 harvest_seconds = time.perf_counter() - started
                 with Ledger(work / "baseline.sqlite") as ledger:
-                    copy_records(source, ledger, endpoint, args.baseline)
-                    baseline = timed_verify(profile, ledger, 1)
+                    copy_records(source, ledger, endpoint, args.baseline, spread=True)
+                    baseline = timed_verify(profile, ledger, 1, proc.pid)
                 with Ledger(work / "run.sqlite") as ledger:
                     live = copy_records(source, ledger, endpoint, args.pids)
-                    concurrent = timed_verify(profile, ledger, args.concurrency)
+                    concurrent = timed_verify(profile, ledger, args.concurrency, proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -148,6 +170,16 @@ def main() -> None:
             f"{name:<24}{r['pids']:>7}{r['checks']:>8}{r['requests']:>10}{r['seconds']:>9}"
             f"{r['pids_per_second']:>9}{r['requests_per_second']:>9}"
         )
+    counts = sorted(concurrent["requests_by_check"].items())
+    by_check = ", ".join(f"{k} {v / concurrent['pids']:.2f}" for k, v in counts)
+    print(
+        f"requests per PID: {concurrent['requests_per_pid']} ({by_check}); "
+        f"redundant requests: {concurrent['redundant_requests']}"
+    )
+    print(
+        f"CPU per request (concurrent run): verifier {concurrent['verifier_cpu_ms_per_request']} ms, "
+        f"sandbox {concurrent['sandbox_cpu_ms_per_request']} ms; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+    )
     print(f"throughput ratio (concurrent / one at a time): {result['speedup']}x")
 
 
