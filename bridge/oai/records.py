@@ -84,11 +84,14 @@ def parse_metadata(payload: etree._Element, prefix: str) -> dict[str, Any]:
 def dublin_core(payload: etree._Element) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     skip = len(_DC)
-    for child in payload:
-        tag = child.tag
-        if isinstance(tag, str) and tag.startswith(_DC):
-            text = child.text
-            out.setdefault(tag[skip:], []).append(text.strip() if text else "")
+    # lxml picks the DC elements (no comments, no other namespaces); one pass of plain Python groups them
+    for tag, text in [(c.tag, c.text) for c in payload.iterchildren(f"{_DC}*")]:
+        value = text.strip() if text else ""
+        key = tag[skip:]
+        if key in out:
+            out[key].append(value)
+        else:
+            out[key] = [value]
     return out
 
 
