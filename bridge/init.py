@@ -19,7 +19,7 @@ from bridge.artifact.merge import merge_sources
 from bridge.artifact.metadata import MODEL_CARD_KIND
 from bridge.artifact.readers import find_sources
 from bridge.crosswalk.mapping import known_kinds
-from bridge.errors import UsageError
+from bridge.errors import MetadataError, UsageError
 from bridge.fsutil import write_atomic
 from bridge.settings import Settings
 
@@ -61,6 +61,9 @@ def init_folder(root: Path, settings: Settings, *, kind: str | None = None) -> I
     kinds = known_kinds(settings.mappings_dirs)
     found = [(fmt, path) for fmt, path in find_sources(root) if fmt.label != "publish"]
     sources = [fmt.read(path) for fmt, path in found]
+    unreadable = [p for s in sources if s.unreadable for p in s.problems]
+    if unreadable:  # pre-filling from what could be read would silently drop that file
+        raise MetadataError(unreadable, hint="fix the file named, then run 'bridge init' again")
     merged, _ = merge_sources(sources)
     data, provenance = merged.data, merged.provenance
     if kind is None and any(fmt.label == "modelcard" for fmt, _ in found):

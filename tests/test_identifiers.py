@@ -140,3 +140,11 @@ def test_publish_with_doi_keeps_the_source_dois_as_relations(sandbox, sandbox_se
     relations = [v["value"] for key, values in metadata.items() if key.startswith("dc.relation") for v in values]
     assert "https://doi.org/10.5281/zenodo.592483" in relations
     assert "https://doi.org/10.3389/fnins.2013.00267" in relations
+
+
+def test_the_readme_example_warning_is_what_validate_says(tmp_path: Path) -> None:
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    result = CliRunner().invoke(app, ["validate", "--json", "--kind", "model-weights", str(datalad(tmp_path))])
+    [warning] = [w for w in json.loads(result.stdout)["warnings"] if JOSS in w]
+    assert f"warning: {warning}" in readme
+    assert '<relatedIdentifier relatedIdentifierType="DOI" relationType="IsSupplementTo">10.21105/JOSS.03262' in readme

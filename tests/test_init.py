@@ -98,3 +98,11 @@ def test_metadata_looking_files_that_are_not_read_get_a_warning(tmp_path: Path) 
     report = json.loads(runner.invoke(app, ["validate", "--json", "--kind", "model-weights", str(root)]).stdout)
     unread = {w.split(":")[0] for w in report["warnings"] if "is not read" in w}
     assert unread == {"codemeta.json", "metadata.json"}
+
+
+def test_init_refuses_to_prefill_from_a_file_it_cannot_read(tmp_path: Path) -> None:
+    root = folder(tmp_path, {"CITATION.cff": "cff/pyswh.cff"})  # not YAML (a REUSE header written with quotes)
+    result = runner.invoke(app, ["init", "--kind", "model-weights", str(root)])
+    assert result.exit_code in (1, 2)
+    assert "CITATION.cff:3: invalid YAML at line 3" in result.stderr
+    assert "Traceback" not in result.output and not (root / "publish.yaml").exists()
