@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_BROKEN = 3
+
+
+# What must never reach a terminal raw from a file or a server: C0 and C1 controls (ESC starts ANSI sequences,
+# CR and newline rewrite or split a line), line separators, bidirectional controls that make text display
+# differently from what it says, and invisible characters. Joiners and the LRM/RLM marks RTL text needs stay.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """Return text with terminal control characters escaped (\\x1b, \\u202e), except those in ``keep``."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        code = ord(char)
+        return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+    return _UNPRINTABLE.sub(escape, text)
 
 
 class BridgeError(Exception):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, UsageError
 
 
 def write_atomic(path: Path, data: str | bytes, *, what: str = "the file", hint: str | None = None) -> None:
@@ -65,3 +65,20 @@ def _create_temporary(path: Path) -> tuple[int, str]:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
         except FileExistsError:
             continue
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder, or in a missing/unwritable folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(
+            f"{option} {path} is a folder; give the path of a file", hint=f"for example {option} {path / 'report'}…"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise UsageError(
+            f"{option} {path}: {folder} {what}", hint=f"create the folder first, or choose another {option}"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: no permission to write in {folder}", hint=f"choose another {option}")

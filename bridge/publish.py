@@ -16,6 +16,7 @@ from typing import Any
 from bridge.crosswalk import build_record, to_dspace
 from bridge.doi import DoiClient, doi_for
 from bridge.errors import BridgeError, ConfigError, RepositoryError, UsageError
+from bridge.fsutil import check_output_path
 from bridge.ledger import Ledger, open_ledger
 from bridge.pid import check_doi, check_handle
 from bridge.receipt import (
@@ -69,6 +70,8 @@ def publish(
     against, so each file is read and hashed once); without it the folder is validated here, with ``kind``
     (--kind) naming the crosswalk when the folder's files do not.
     """
+    if receipt_path is not None:
+        check_output_path(receipt_path, "--receipt")  # before any work: a deposit must not end unrecorded
     validated = validated or validate_artifact(path, settings, kind=kind)
     if dry_run:
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)

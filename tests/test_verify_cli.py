@@ -202,6 +202,7 @@ def test_pid_option_limits_the_run_and_accepts_any_form(model: dict[str, Any], s
 def test_junit_markdown_and_table_outputs(model: dict[str, Any], sandbox, tmp_path: Path) -> None:
     sandbox.store.set_handle_url(model["handle"], "http://127.0.0.1:1/elsewhere")
     junit, markdown = tmp_path / "reports" / "verify.xml", tmp_path / "reports" / "verify.md"
+    junit.parent.mkdir()  # a missing folder is a usage error (tests/test_hostile_output.py)
     result = runner.invoke(app, ["verify", "--output", str(junit), "--output", str(markdown)])
     assert result.exit_code == 3 and result.stdout == ""  # one run, two reports, formats from the suffixes
     assert f"junit report written to {junit}" in result.stderr and f"markdown report written to {markdown}" in (

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from bridge.artifact import mediatypes
 from bridge.artifact.model import FileInfo
-from bridge.errors import MetadataError, Problem, UsageError
+from bridge.errors import MetadataError, Problem, UsageError, printable
 
 CHUNK = 1 << 20  # 1 MiB: large enough for fast hashing, small enough never to matter for memory
 SKIPPED_NAMES = frozenset({"__pycache__"})
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters, and backslash (a separator elsewhere)
+# C0/C1 controls (a newline splits every message naming the file), backslash (a separator elsewhere),
+# line separators, and bidi controls (U+202E shows "exe.txt" for "txt.exe"; DSpace refuses them with HTTP 400).
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\\\\\u2028-\u202e\u2066-\u2069]")
 
 Progress = Callable[[str, int, int], None]
 
@@ -73,7 +75,9 @@ def _walk(folder: Path, real_root: Path, prefix: str, skip: set[str], problems: 
             continue
         unsafe = _unsafe_name(entry.name)
         if unsafe:
-            problems.append(Problem(f"unsafe file name: {unsafe}", file=rel))
+            what = "folder" if entry.is_dir(follow_symlinks=False) else "file"
+            shown = printable(rel)
+            problems.append(Problem(f"unsafe {what} name '{shown}': {unsafe}; rename it", file=shown))
             continue
         if entry.is_symlink():
             refused = _refused_link(Path(entry.path), real_root)
@@ -113,9 +117,14 @@ def _unsafe_name(name: str) -> str | None:
         return "not valid UTF-8"
     if name == "..":
         return "'..'"
-    if _UNSAFE_CHARS.search(name):
-        return "contains a control character or a backslash"
-    return None
+    found = _UNSAFE_CHARS.search(name)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\\":
+        return "contains a backslash"
+    kind = "bidirectional control" if "\u202a" <= char <= "\u2069" else "control character"
+    return f"contains the {kind} U+{ord(char):04X}"
 
 
 def _select(paths: list[str], include: list[str], problems: list[Problem], source: str | None) -> list[str]:

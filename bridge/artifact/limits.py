@@ -13,7 +13,7 @@ from __future__ import annotations
 # --- metadata files ---------------------------------------------------------------------------
 METADATA_FILE_BYTES = 4 * 1024 * 1024  # a metadata file (publish.yaml, CITATION.cff, README.md, …) is read whole
 YAML_ALIASES = 1_000  # alias uses (*name) in one YAML document; real CITATION.cff files use a handful
-YAML_NODES = 1_000_000  # values in a document once every alias is expanded: stops "billion laughs"
+YAML_NODES = 250_000  # values in a document once every alias is expanded: stops "billion laughs"
 NESTING_DEPTH = 64  # lists/mappings inside each other, YAML and JSON; the deepest real schema needs 6
 
 # --- fields -----------------------------------------------------------------------------------

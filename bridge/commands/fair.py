@@ -11,7 +11,7 @@ import typer
 
 from bridge.commands.output import err_console, run
 from bridge.errors import TransportError, UsageError, VerificationError
-from bridge.fsutil import write_atomic
+from bridge.fsutil import check_output_path, write_atomic
 
 
 class FairFormat(enum.StrEnum):
@@ -61,6 +61,8 @@ def fair(
     from bridge.settings import load_settings
 
     def work() -> None:
+        for path in outputs or []:
+            check_output_path(path, "--output")
         settings = load_settings()
         extra = None
         if all_records:

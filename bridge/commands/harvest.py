@@ -16,7 +16,7 @@ import typer
 
 from bridge.commands.output import emit_json, err_console, out_console, run
 from bridge.commands.progress import Bar, progress_bar
-from bridge.fsutil import write_atomic
+from bridge.fsutil import check_output_path, write_atomic
 
 
 class WindowChoice(enum.StrEnum):
@@ -168,6 +168,8 @@ def records(
     from bridge.settings import load_settings
 
     def work() -> None:
+        if output is not None:
+            check_output_path(output, "--output")
         found = harvested_records(load_settings(), endpoint=endpoint, prefix=prefix)
         rows = [r.as_dict() for r in found]
         text = _render(rows, fmt)

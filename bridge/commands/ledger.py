@@ -26,11 +26,13 @@ def export(
 ) -> None:
     """Write every deposit, harvested record and verify result of the ledger to a file."""
     from bridge.commands.output import emit_json, out_console, run
+    from bridge.fsutil import check_output_path
     from bridge.ledger import Ledger
     from bridge.ledger.transfer import export_ledger
     from bridge.settings import load_settings
 
     def work() -> None:
+        check_output_path(output, "OUTPUT")  # before reading a ledger that may be large
         with Ledger(ledger_url or load_settings().ledger_url) as ledger:
             summary = export_ledger(ledger, output)
         if as_json:

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
 from bridge.errors import MetadataError
-from bridge.fsutil import write_atomic
+from bridge.fsutil import check_output_path, write_atomic
 
 
 class OutputFormat(enum.StrEnum):
@@ -114,6 +114,8 @@ def map_artifact(
     from bridge.validate import validate_artifact
 
     def work() -> None:
+        if output is not None:
+            check_output_path(output, "--output")
         result = validate_artifact(path, load_settings(), kind=kind)
         record, mapping = result.record, result.mapping
         data: bytes

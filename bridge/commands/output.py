@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, printable
+
+
+class SafeConsole(Console):
+    """A console that escapes terminal control characters in everything it prints."""
+
+    # Text quoting a file or a server (a title, a file name, a repository's error) must not move the cursor,
+    # recolour, retitle or clear the terminal, nor reorder a line with bidi overrides. Rich's own control
+    # segments (cursor moves of progress bars) pass; ANSI styles are added after this, when rendering styles.
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(printable(segment.text, keep="\n\t"), segment.style)
+            for segment in buffer
+        )
+
 
 # No emoji codes and no highlighting: messages quote user data (":x:" in a masked IPv6 address must stay text).
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-out_console = Console(highlight=False, soft_wrap=True, emoji=False)
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out_console = SafeConsole(highlight=False, soft_wrap=True, emoji=False)
+# Characters JSON may carry raw that a terminal still obeys (C1 controls, bidi, line separators): written as \\uXXXX.
+_JSON_RAW = re.compile("[\x7f-\x9f\u200b\u2028-\u202e\u2060-\u2069\ufeff]")
 
 T = TypeVar("T")
 
@@ -26,6 +44,7 @@ def run(fn: Callable[[], T]) -> T:
         return fn()
     except BridgeError as exc:
         for i, line in enumerate(exc.lines()):
+            line = printable(line)  # one line each, even when a file name or a server's message holds a newline
             if i == 0:
                 err_console.print(f"[red]error:[/red] {escape(line)}")
             else:
@@ -38,7 +57,8 @@ def run(fn: Callable[[], T]) -> T:
 
 def emit_json(data: Any) -> None:
     """Write one JSON document to stdout (nothing else goes to stdout with --json)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def human_size(size: int) -> str:

@@ -11,6 +11,7 @@ import typer
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
 from bridge.commands.progress import showing_progress
+from bridge.fsutil import check_output_path
 from bridge.targets import TARGETS
 
 # The --target choices: the names in the target table.
@@ -56,6 +57,8 @@ def publish(
     from bridge.validate import validate_artifact
 
     def work() -> None:
+        if receipt is not None:
+            check_output_path(receipt, "--receipt")  # a usage error before the FAIR check and the deposit
         settings = load_settings()
         # once: the FAIR gate and the deposit share its checksums
         validated = validate_artifact(path, settings, kind=kind)

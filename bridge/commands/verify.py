@@ -11,7 +11,7 @@ import typer
 
 from bridge.commands.output import err_console, out_console, run
 from bridge.commands.progress import progress_bar
-from bridge.fsutil import write_atomic
+from bridge.fsutil import check_output_path, write_atomic
 
 
 class ReportFormat(enum.StrEnum):
@@ -78,6 +78,8 @@ def verify(
     from bridge.verify.report import format_for, headline, render
 
     def work() -> None:
+        for path in outputs or []:
+            check_output_path(path, "--output")  # before any request: a report must not be lost at the end
         options = Options(
             since=parse_since(since) if since else None,
             pids=list(pids or []),
