@@ -50,7 +50,6 @@ def run_demo(settings: Settings, *, fixtures: Path | None = None, say: Say | Non
     folder = fixtures_folder(fixtures)
     ensure_home(settings)
     receipts_dir = settings.home / "demo"
-    receipts_dir.mkdir(parents=True, exist_ok=True)  # publish refuses a receipt path in a missing folder
     embedded = settings.model_copy(update={"profiles": {}, "default_profile": None})
     with resolve_repository(embedded, None) as repository:
         profile = repository.profile

@@ -67,18 +67,21 @@ def _create_temporary(path: Path) -> tuple[int, str]:
             continue
 
 
-def check_output_path(path: Path, option: str) -> None:
-    """Refuse, before any work, an output file that cannot be written: a folder, or in a missing/unwritable folder."""
+def check_output_path(path: Path, option: str, *, create_folders: bool = False) -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder, or in a missing/unwritable folder.
+
+    With ``create_folders`` a missing folder is fine when it can be made (the nearest existing one is writable).
+    """
     path = Path(path)
     if path.is_dir():
-        raise UsageError(
-            f"{option} {path} is a folder; give the path of a file", hint=f"for example {option} {path / 'report'}…"
-        )
+        raise UsageError(f"{option} {path} is a folder; give the path of a file", hint=f"for example {path / 'out'}")
     folder = path.parent
+    if create_folders:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
-        raise UsageError(
-            f"{option} {path}: {folder} {what}", hint=f"create the folder first, or choose another {option}"
-        )
+        hint = f"create the folder first, or choose another {option}"
+        raise UsageError(f"{option} {path}: {folder} {what}", hint=hint)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{option} {path}: no permission to write in {folder}", hint=f"choose another {option}")

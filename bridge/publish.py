@@ -71,7 +71,7 @@ def publish(
     (--kind) naming the crosswalk when the folder's files do not.
     """
     if receipt_path is not None:
-        check_output_path(receipt_path, "--receipt")  # before any work: a deposit must not end unrecorded
+        check_output_path(receipt_path, "--receipt", create_folders=True)  # a deposit must not end unrecorded
     validated = validated or validate_artifact(path, settings, kind=kind)
     if dry_run:
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)

@@ -142,8 +142,11 @@ def test_publish_library_checks_the_receipt_path_before_validating(tmp_path: Pat
     from bridge.publish import publish
     from bridge.settings import load_settings
 
-    with pytest.raises(UsageError, match="does not exist"):
-        publish(tmp_path / "no-such-artefact", load_settings(), receipt_path=tmp_path / "missing" / "r.json")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="is not a folder"):
+        publish(tmp_path / "no-such-artefact", load_settings(), receipt_path=tmp_path / "file" / "r.json")
+    with pytest.raises(UsageError, match="is a folder"):
+        publish(tmp_path / "no-such-artefact", load_settings(), receipt_path=tmp_path)
 
 
 def test_verify_output_into_a_missing_folder_is_a_usage_error_before_any_work(tmp_path: Path) -> None:

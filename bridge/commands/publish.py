@@ -58,7 +58,7 @@ def publish(
 
     def work() -> None:
         if receipt is not None:
-            check_output_path(receipt, "--receipt")  # a usage error before the FAIR check and the deposit
+            check_output_path(receipt, "--receipt", create_folders=True)  # before the FAIR check and the deposit
         settings = load_settings()
         # once: the FAIR gate and the deposit share its checksums
         validated = validate_artifact(path, settings, kind=kind)
