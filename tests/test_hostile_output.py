@@ -174,3 +174,33 @@ def test_every_output_option_is_checked_first(tmp_path: Path, args: list[str]) -
     result = CliRunner().invoke(app, [names.get(a, a) for a in argv])
     assert result.exit_code == 2, result.output
     assert "error: --output" in result.output or "error: OUTPUT" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "junit", "markdown", "table", "csv"])
+def test_reports_on_stdout_escape_what_a_terminal_obeys(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from lxml import etree
+
+    from bridge.commands.output import write_stdout
+
+    value = "title\x9b2J \u202eevil\u2028"
+    raw = {
+        "json": json.dumps({"t": value}, ensure_ascii=False),
+        "jsonl": json.dumps({"t": value}, ensure_ascii=False) + "\n",
+        "junit": f"<testsuites><testcase name='{value}'>{value}</testcase></testsuites>",
+        "markdown": f"| t |\n|---|\n| {value} \x1b[2J |\n",
+        "table": f"t  {value} \x1b]0;x\n",
+        "csv": f"t\n{value}\n",
+    }[fmt]
+    write_stdout(raw, fmt)
+    out = capsys.readouterr().out
+    if fmt == "csv":  # data, not for a terminal (stdout is not one here): written as it is
+        assert out == raw
+        return
+    assert not any(c in out for c in "\x1b\x9b\u202e\u2028"), repr(out)
+    if fmt in ("json", "jsonl"):
+        assert json.loads(out) == json.loads(raw)  # lossless
+    elif fmt == "junit":
+        case = etree.fromstring(out.encode()).find("testcase")
+        assert case is not None and case.text == value and case.get("name") == value  # lossless
+    else:
+        assert "\\x9b2J \\u202eevil" in out

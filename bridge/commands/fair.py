@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bridge.commands.output import err_console, run
+from bridge.commands.output import err_console, run, write_stdout
 from bridge.errors import TransportError, UsageError, VerificationError
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -101,7 +100,8 @@ def fair(
             write_atomic(path, render(reports, chosen, extra=extra), what="the FAIR report")
             err_console.print(f"{chosen} report written to {path}", markup=False)
         if not outputs:
-            sys.stdout.write(render(reports, (fmt or FairFormat.table).value, extra=extra))
+            shown = (fmt or FairFormat.table).value
+            write_stdout(render(reports, shown, extra=extra), shown)
         broken = [r for r in reports if r.error]
         if broken and len(broken) == len(reports):
             raise TransportError(

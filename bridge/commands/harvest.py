@@ -6,7 +6,6 @@ import csv
 import enum
 import io
 import json
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import emit_json, err_console, out_console, run
+from bridge.commands.output import emit_json, err_console, out_console, run, write_stdout
 from bridge.commands.progress import Bar, progress_bar
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -174,7 +173,7 @@ def records(
         rows = [r.as_dict() for r in found]
         text = _render(rows, fmt)
         if output is None:
-            sys.stdout.write(text)
+            write_stdout(text, fmt.value)
         else:
             write_atomic(output, text, what="the records", hint="choose another --output path")
 

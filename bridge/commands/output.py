@@ -61,6 +61,22 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
+def write_stdout(text: str, fmt: str) -> None:
+    """Write a rendered report to stdout with what a terminal obeys escaped, losslessly where the format allows.
+
+    JSON and JSON lines get \\uXXXX escapes and XML (JUnit) character references, which parse to the same
+    data; text formats (table, Markdown) are for people and get printable(); CSV is data that no escape keeps
+    intact, so it is escaped only on a terminal.
+    """
+    if fmt in ("json", "jsonl"):
+        text = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    elif fmt in ("junit", "xml"):
+        text = _JSON_RAW.sub(lambda m: f"&#x{ord(m.group()):x};", text)
+    elif fmt != "csv" or sys.stdout.isatty():
+        text = printable(text, keep="\n\t")
+    sys.stdout.write(text)
+
+
 def human_size(size: int) -> str:
     """Return a byte count as people read it: 512 B, 1.5 KB, 3.2 GB."""
     value = float(size)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import err_console, out_console, run
+from bridge.commands.output import err_console, out_console, run, write_stdout
 from bridge.commands.progress import progress_bar
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -117,7 +117,7 @@ def verify(
         if not outputs and shown is ReportFormat.table and sys.stdout.isatty():
             _print_table(out_console, report, show_all)
         elif not outputs:
-            sys.stdout.write(render(report, shown.value, full=show_all or None))
+            write_stdout(render(report, shown.value, full=show_all or None), shown.value)
         if not report.results:
             err_console.print("nothing to verify: publish something, or run 'bridge harvest' first")
         if not report.ok:
