@@ -106,6 +106,10 @@ class AmbiguousWrite(TransportError):
         self.retry_after = retry_after
 
 
+class DeadlineExceeded(TransportError):
+    """A request passed its total deadline, or the run its --max-duration."""
+
+
 class RepositoryError(BridgeError):
     """The repository answered with an error status."""
 
@@ -117,6 +121,10 @@ class RepositoryError(BridgeError):
     def retryable(self) -> bool:
         """5xx and 429 are the server's problem (retry later); other 4xx are the caller's."""
         return self.status is not None and (self.status >= 500 or self.status == 429)
+
+
+class ResponseTooLarge(RepositoryError):
+    """A server's answer (after decoding) is larger than the bridge's limit for one response or record."""
 
 
 class OAIError(RepositoryError):

@@ -28,7 +28,7 @@ from bridge.oai.harvester import (
     parse_date,
     windows,
 )
-from bridge.settings import Settings, ensure_home
+from bridge.settings import Profile, Settings, ensure_home, net_limits
 
 ENDPOINTS_AT_ONCE = 8  # providers harvested at once by one process
 COORDINATOR_THREADS = 64  # providers whose windows are queued for the workers at once
@@ -115,7 +115,9 @@ def harvest(
         url = repository.profile.oai_url
         if not url:
             raise UsageError(f"profile {repository.profile.name!r} has no oai_url", hint="add oai_url to bridge.toml")
-        return _harvest_endpoint(settings, url, repository.embedded, options, progress, on_endpoint)
+        return _harvest_endpoint(
+            settings, url, repository.embedded, options, progress, on_endpoint, profile=repository.profile
+        )
 
 
 def _harvest_endpoint(
@@ -127,7 +129,9 @@ def _harvest_endpoint(
     on_endpoint: Callable[[str, bool], None] | None,
     spec: EndpointSpec | None = None,
     limiter: Limiter | None = None,
+    profile: Profile | None = None,
 ) -> HarvestSummary:
+    limits_for = net_limits(profile, settings.env)
     if on_endpoint is not None:
         on_endpoint(url, embedded)
     summary = HarvestSummary(url, [], embedded)
@@ -138,7 +142,7 @@ def _harvest_endpoint(
         dispatch = harvest_dispatch(settings, per_host, progress)
     else:
         dispatch = local_dispatch(per_host)
-    with OAIClient(url) as client, open_ledger(settings) as ledger:
+    with OAIClient(url, limits=limits_for) as client, open_ledger(settings) as ledger:
         harvester = Harvester(client, ledger, progress=progress, limiter=limiter)
         for prefix in (spec.prefixes if spec else None) or options.prefixes or ("oai_dc",):
             for set_spec in (spec.sets if spec else None) or options.sets or ("",):

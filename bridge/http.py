@@ -18,7 +18,8 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
 from bridge import __version__
-from bridge.errors import TransportError
+from bridge.errors import TransportError, UsageError
+from bridge.http_bounds import DEFAULT_LIMITS, NetLimits, bounded, bounded_async
 
 USER_AGENT = f"oai-bridge/{__version__} (publish-harvest-verify; +https://pypi.org/project/oai-bridge/)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -46,14 +47,15 @@ def make_client(
     auth: httpx.Auth | tuple[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     follow_redirects: bool = False,
+    limits: NetLimits = DEFAULT_LIMITS,
 ) -> httpx.Client:
-    """Return an httpx client with the bridge's defaults (keep-alive, gzip, User-Agent, timeouts)."""
+    """Return an httpx client with the bridge's defaults (keep-alive, gzip, User-Agent, timeouts, bounded answers)."""
     return httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **(headers or {})},
         auth=auth,
-        transport=transport,
+        transport=bounded(transport, limits),
         follow_redirects=follow_redirects,
     )
 
@@ -64,14 +66,34 @@ def make_async_client(
     headers: dict[str, str] | None = None,
     limits: httpx.Limits | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    bounds: NetLimits = DEFAULT_LIMITS,
 ) -> httpx.AsyncClient:
     """Return the async twin of `make_client`, for concurrent checks."""
+    limits = limits or httpx.Limits(max_connections=20, max_keepalive_connections=20)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **(headers or {})},
-        limits=limits or httpx.Limits(max_connections=20, max_keepalive_connections=20),
-        transport=transport,
+        limits=limits,
+        transport=bounded_async(transport, bounds, limits=limits),
     )
+
+
+def check_url(url: str, what: str = "URL") -> str:
+    """Return `url` if it is an absolute http(s) URL; UsageError saying what is wrong otherwise."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(
+            f"{what} {url!r} is not a valid URL: {exc}", hint="check the host (an IPv6 address goes in [brackets])"
+        ) from None
+    if parsed.scheme not in ("http", "https"):
+        raise UsageError(
+            f"{what} {url!r} uses {parsed.scheme or 'no'} scheme; only http:// and https:// are supported",
+            hint="give the server's http(s) base URL",
+        )
+    if not parsed.host:
+        raise UsageError(f"{what} {url!r} has no host", hint="write it as http(s)://host[:port]/path")
+    return url
 
 
 def retry_after_seconds(response: httpx.Response, *, now: dt.datetime | None = None) -> float | None:

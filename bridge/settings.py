@@ -19,6 +19,7 @@ import platformdirs
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bridge.errors import ConfigError
+from bridge.http_bounds import DEFAULT_LIMITS, NetLimits
 from bridge.resources import mappings_dir
 
 APP = "oai-bridge"
@@ -64,6 +65,10 @@ class Profile(BaseModel):
     token: SecretStr | None = None
     doi_user: str | None = None
     doi_password: SecretStr | None = None
+    # Bounds on what this repository may send (README, "Security and limits"); unset: the BRIDGE_* defaults.
+    max_response_mb: float | None = Field(None, gt=0)  # decoded size of one answer
+    max_record_mb: float | None = Field(None, gt=0)  # one harvested OAI-PMH record
+    request_deadline: float | None = Field(None, gt=0)  # seconds from sending a request to its last byte
 
     def env_prefix(self) -> str:
         return "BRIDGE_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper()) + "_"
@@ -170,6 +175,33 @@ class Settings(BaseModel):
                 hint=f"add [profiles.{name}] to bridge.toml or run 'bridge sandbox serve --profile-out bridge.toml'",
             )
         return self.profiles[name].with_env(self.env)
+
+
+def net_limits(profile: Profile | None = None, env: Mapping[str, str] | None = None) -> NetLimits:
+    """Return the response bounds: the profile's, else BRIDGE_MAX_RESPONSE_MB / _MAX_RECORD_MB / _REQUEST_DEADLINE."""
+    env = os.environ if env is None else env
+    mb = 1024 * 1024
+
+    def pick(own: float | None, name: str, default: float) -> float:
+        if own is not None:
+            return own
+        raw = env.get(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.0
+        if not value > 0:
+            raise ConfigError(f"{name}={raw!r} is not a positive number", hint=f"fix or unset {name}")
+        return value
+
+    d = DEFAULT_LIMITS
+    return NetLimits(
+        max_body=int(pick(profile and profile.max_response_mb, "BRIDGE_MAX_RESPONSE_MB", d.max_body / mb) * mb),
+        deadline=pick(profile and profile.request_deadline, "BRIDGE_REQUEST_DEADLINE", d.deadline),
+        max_record=int(pick(profile and profile.max_record_mb, "BRIDGE_MAX_RECORD_MB", d.max_record / mb) * mb),
+    )
 
 
 def default_home(env: Mapping[str, str]) -> Path:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import emit_json, err_console, out_console, run, write_stdout
+from bridge.commands.output import MaxDuration, emit_json, err_console, out_console, run, write_stdout
 from bridge.commands.progress import Bar, progress_bar
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -66,6 +66,7 @@ def harvest(
     distributed: Annotated[
         bool, typer.Option("--distributed", help="Run the windows on 'bridge worker's (BRIDGE_BROKER_URL) and wait.")
     ] = False,
+    max_duration: MaxDuration = None,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably.
 
@@ -115,7 +116,7 @@ def harvest(
         if error is not None:
             raise error
 
-    run(work)
+    run(work, max_duration=max_duration)
 
 
 def _progress(bar: Bar) -> Callable[[Any], None]:

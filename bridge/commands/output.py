@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -37,11 +37,24 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u200b\u2028-\u202e\u2060-\u2069\ufeff]")
 
 T = TypeVar("T")
 
+# --max-duration of harvest, verify and publish: every request of the run is bounded by it (bridge.http_bounds).
+MaxDuration = Annotated[
+    float | None,
+    typer.Option(
+        "--max-duration",
+        min=0.001,
+        help="Stop the run after this many seconds (every request, however slow the server); re-run to resume.",
+    ),
+]
 
-def run(fn: Callable[[], T]) -> T:
+
+def run(fn: Callable[[], T], *, max_duration: float | None = None) -> T:
     """Run a command's work inside the single error boundary: a BridgeError becomes clear lines and an exit code."""
+    from bridge.http_bounds import run_deadline
+
     try:
-        return fn()
+        with run_deadline(max_duration):
+            return fn()
     except BridgeError as exc:
         for i, line in enumerate(exc.lines()):
             line = printable(line)  # one line each, even when a file name or a server's message holds a newline

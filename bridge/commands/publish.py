@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import emit_json, err_console, human_size, out_console, run
+from bridge.commands.output import MaxDuration, emit_json, err_console, human_size, out_console, run
 from bridge.commands.progress import showing_progress
 from bridge.fsutil import check_output_path
 from bridge.targets import TARGETS
@@ -50,6 +50,7 @@ def publish(
         str | None,
         typer.Option("--kind", help="The crosswalk (see 'bridge mappings') when no publish.yaml says it."),
     ] = None,
+    max_duration: MaxDuration = None,
 ) -> None:
     """Deposit an artefact with its checksums, get a Handle (and a DOI with --doi) and write a receipt."""
     from bridge.publish import publish as publish_artifact
@@ -93,7 +94,7 @@ def publish(
         else:
             _print_receipt(out_console, result, receipt)
 
-    run(work)
+    run(work, max_duration=max_duration)
 
 
 def _fair_gate(path: Path, settings: Any, min_fair: float | None, *, quiet: bool, validated: Any) -> None:

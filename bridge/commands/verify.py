@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridge.commands.output import err_console, out_console, run, write_stdout
+from bridge.commands.output import MaxDuration, err_console, out_console, run, write_stdout
 from bridge.commands.progress import progress_bar
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -66,6 +66,7 @@ def verify(
             "--distributed", help="Check the PIDs in shards on 'bridge worker's (BRIDGE_BROKER_URL) and wait."
         ),
     ] = False,
+    max_duration: MaxDuration = None,
 ) -> None:
     """Verify that PIDs resolve, landing pages answer, and harvested metadata and checksums match the deposit.
 
@@ -129,7 +130,7 @@ def verify(
                 hint="see the report above; 'bridge verify --format json' gives every detail",
             )
 
-    run(work)
+    run(work, max_duration=max_duration)
 
 
 def _print_table(console: Any, report: Any, show_all: bool) -> None:

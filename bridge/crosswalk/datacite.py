@@ -9,6 +9,7 @@ from lxml import etree
 
 from bridge.crosswalk import vocab
 from bridge.errors import MetadataError, Problem, UsageError
+from bridge.xmlsafe import safe_parser
 
 DATACITE_NS = "http://datacite.org/schema/kernel-4"
 SCHEMA_LOCATION = f"{DATACITE_NS} http://schema.datacite.org/meta/kernel-{vocab.KERNEL}/metadata.xsd"
@@ -19,7 +20,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PREVIEW_IDENTIFIER = "(:tba)"
 EVENTS = ("publish", "register", "hide")
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_PARSER = safe_parser()  # the datacite package's own output, parsed as carefully as anything else
 
 
 def resource_element(record: dict[str, Any], *, preview: bool = False) -> etree._Element:

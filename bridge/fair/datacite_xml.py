@@ -11,8 +11,9 @@ from typing import Any
 
 from lxml import etree
 
+from bridge.xmlsafe import parse_untrusted
+
 NS = "{http://datacite.org/schema/kernel-4}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def _text(el: Any) -> str:
@@ -28,7 +29,7 @@ def parse_datacite_xml(body: bytes | None) -> dict[str, Any] | None:
     if not body:
         return None
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = parse_untrusted(body)
     except etree.XMLSyntaxError:
         return None
     if root.tag != f"{NS}resource":

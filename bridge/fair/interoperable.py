@@ -11,6 +11,7 @@ from bridge.fair import common, vocab
 from bridge.fair.common import fix
 from bridge.fair.evidence import Evidence, FileSeen
 from bridge.fair.model import NotApplicable, Outcome, Tests, indicator
+from bridge.xmlsafe import parse_untrusted
 
 DATACITE_NS = "http://datacite.org/schema/kernel-4"
 RDF_LIKE = ("rdf", "datacite", "oai_datacite", "qdc", "dim")
@@ -389,9 +390,8 @@ def describedby_is_datacite(xml: bytes | None) -> bool:
     """Tell whether a describedby body is DataCite XML (parsed safely: no entities, no network)."""
     if not xml:
         return False
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.fromstring(xml, parser)
+        root = parse_untrusted(xml)
     except etree.XMLSyntaxError:
         return False
     return etree.QName(root).namespace == DATACITE_NS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,9 @@ from sickle import Sickle
 from sickle.response import OAIResponse
 
 from bridge.errors import OAIError, RepositoryError
-from bridge.http import DEFAULT_POLICY, RetryPolicy, make_client, send_idempotent
+from bridge.http import DEFAULT_POLICY, RetryPolicy, check_url, make_client, send_idempotent
+from bridge.http_bounds import DEFAULT_LIMITS, NetLimits
+from bridge.oai.bigpage import Oversized, parse_big_page
 from bridge.oai.parse import NS, NotOAI, ParsedPage, TruncatedBody, oai_errors, parse_page
 
 TRUNCATION_RETRIES = 3
@@ -30,9 +33,16 @@ TRUNCATION_RETRIES = 3
 class OAIPage(OAIResponse):
     """A sickle OAIResponse whose XML is parsed once, safely, with its repair notes."""
 
-    def __init__(self, http_response: httpx.Response, params: dict[str, Any], parsed: ParsedPage) -> None:
+    def __init__(
+        self,
+        http_response: httpx.Response,
+        params: dict[str, Any],
+        parsed: ParsedPage,
+        oversized: list[Oversized] | None = None,
+    ) -> None:
         super().__init__(http_response, params)
         self.parsed = parsed
+        self.oversized = oversized or []  # records skipped for their size (never held whole)
 
     @property
     def xml(self) -> etree._Element:  # sickle re-parses on every access; we never do
@@ -80,9 +90,12 @@ class OAIClient(Sickle):
         http_method: str = "GET",
         policy: RetryPolicy = DEFAULT_POLICY,
         sleep: Callable[[float], None] | None = None,
+        limits: NetLimits = DEFAULT_LIMITS,
     ) -> None:
+        check_url(endpoint, "OAI-PMH endpoint")
         super().__init__(endpoint, http_method=http_method, max_retries=0)
-        self.client = client or make_client(timeout=60.0)
+        self.limits = limits
+        self.client = client or make_client(timeout=60.0, limits=limits)
         self.own_client = client is None
         self.policy = policy
         self.sleep = sleep
@@ -103,8 +116,19 @@ class OAIClient(Sickle):
         def send() -> httpx.Response:
             self.requests += 1
             if self.http_method == "GET":
-                return self.client.get(self.endpoint, params=kwargs)
-            return self.client.post(self.endpoint, data=kwargs)
+                request = self.client.build_request("GET", self.endpoint, params=kwargs)
+            else:
+                request = self.client.build_request("POST", self.endpoint, data=kwargs)
+            try:
+                response = self.client.send(request, stream=True, follow_redirects=True)
+            except httpx.TooManyRedirects as exc:
+                last = exc.request.url.copy_with(query=None)
+                raise RepositoryError(
+                    f"OAI-PMH {kwargs.get('verb')}: {self.endpoint} redirects in a loop "
+                    f"(more than {self.client.max_redirects} redirects, last to {last})",
+                    hint="the provider's server is misconfigured; check the endpoint URL or report it to the provider",
+                ) from None
+            return _spooled(response, self.limits.max_record)
 
         what = f"OAI-PMH {kwargs.get('verb')}"
         return send_idempotent(send, policy=self.policy, what=what, sleep=self.sleep, rng=self.rng)
@@ -132,8 +156,14 @@ class OAIClient(Sickle):
 
     def _parse(self, response: httpx.Response, params: dict[str, Any]) -> OAIPage:
         url = str(response.request.url) if response.request else self.endpoint
+        spool = response.extensions.get("bridge.spool")
+        oversized: list[Oversized] = []
         try:
-            parsed = parse_page(response.content, url=url, content_type=response.headers.get("content-type", ""))
+            if spool is not None:  # larger than a record may be: parse in chunks, skipping oversized records
+                with spool:
+                    parsed, oversized = parse_big_page(spool, limit=self.limits.max_record, url=url)
+            else:
+                parsed = parse_page(response.content, url=url, content_type=response.headers.get("content-type", ""))
         except NotOAI as exc:
             if response.status_code >= 400:
                 raise RepositoryError(
@@ -142,7 +172,7 @@ class OAIClient(Sickle):
                     hint="the server answered with an error page; try again later or check the endpoint",
                 ) from exc
             raise
-        return OAIPage(response, params, parsed)
+        return OAIPage(response, params, parsed, oversized)
 
     def identify(self) -> Identity:
         page = self.harvest(verb="Identify")
@@ -163,6 +193,39 @@ class OAIClient(Sickle):
             response_date=page.response_date,
             compression=[c.text for c in node.findall("oai:compression", NS) if c.text],
         )
+
+
+def _spooled(response: httpx.Response, max_in_memory: int) -> httpx.Response:
+    """Read a streamed answer (its size and time bounded by the transport) into memory or, when large, a file.
+
+    A body larger than `max_in_memory` (the record limit) comes back with an empty ``content`` and the open file in
+    ``extensions["bridge.spool"]``; OAIClient parses it in chunks.
+    """
+    limit = max_in_memory
+    spool = tempfile.SpooledTemporaryFile(max_size=limit)  # noqa: SIM115  # handed on open, or closed here
+    try:
+        for chunk in response.iter_bytes():
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        response.close()
+    extensions = dict(response.extensions)
+    size = spool.tell()
+    if size <= limit:
+        spool.seek(0)
+        content = spool.read()
+        spool.close()
+    else:
+        content, extensions["bridge.spool"] = b"", spool
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=content,
+        request=response.request,
+        extensions=extensions,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 Order (oai-pmh.md design checklist): a strict parse; on failure strip what XML 1.0 forbids and repair
 invalid UTF-8, then parse strictly again; only then parse with ``recover=True``. Pages that needed the
 second or third step are *lossy*, and so are the records they touched. Documents with a DTD are
-refused outright: OAI-PMH needs none, and refusing is the only sure defence against entity bombs.
+refused outright, wherever the DOCTYPE stands (the parsed tree's docinfo, not a peek at the first bytes):
+OAI-PMH needs none. The parser never resolves entities, loads a DTD, touches the network or lifts its
+size limits, so a DTD is inert even before it is refused; an entity reference that survives a recover
+parse marks the page lossy.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from bridge.errors import RepositoryError, TransportError
+from bridge.xmlsafe import has_doctype, safe_parser
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 NS = {"oai": OAI_NS}
 
-_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-STRICT = etree.XMLParser(**_PARSER_OPTIONS)
-RECOVER = etree.XMLParser(recover=True, **_PARSER_OPTIONS)
+STRICT = safe_parser()
+RECOVER = safe_parser(recover=True)
 
 # Characters XML 1.0 forbids, raw or as character references (tab, LF and CR are allowed).
 _FORBIDDEN_RAW = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -51,13 +54,8 @@ def parse_page(body: bytes, *, url: str = "", content_type: str = "") -> ParsedP
     head = body[:2048]
     if not body.strip():
         raise NotOAI(f"empty response body from {url}", hint="the endpoint answered 200 with nothing; is it OAI-PMH?")
-    if _DOCTYPE.search(head):
-        if b"OAI-PMH" not in head:
-            raise NotOAI(f"not an OAI-PMH response from {url} ({content_type or 'a document with a DOCTYPE'})")
-        raise NotOAI(
-            f"refused a response with a DTD from {url} (OAI-PMH needs none; entity expansion is never done)",
-            hint="if this is an HTML page, check the endpoint URL",
-        )
+    if _DOCTYPE.search(head) and b"OAI-PMH" not in head and b"<html" in body[:4096].lower():
+        raise NotOAI(f"not an OAI-PMH response from {url} ({content_type or 'an HTML page'})")
     try:
         root = etree.fromstring(body, STRICT)
         return _checked(ParsedPage(root), body, url, content_type)
@@ -78,7 +76,28 @@ def parse_page(body: bytes, *, url: str = "", content_type: str = "") -> ParsedP
             return _checked(page, body, url, content_type)
 
 
+def refuse_dtd(root: etree._Element, url: str) -> None:
+    """Raise NotOAI when the parsed document carries a DOCTYPE, wherever it stood."""
+    if has_doctype(root):
+        raise NotOAI(
+            f"refused a response with a DTD (<!DOCTYPE>) from {url}: OAI-PMH needs none; entities are never expanded",
+            hint="if this is an HTML page, check the endpoint URL; else report it to the provider",
+        )
+
+
 def _checked(page: ParsedPage, body: bytes, url: str, content_type: str) -> ParsedPage:
+    refuse_dtd(page.root, url)
+    entities = list(page.root.iter(etree.Entity))
+    if entities:  # an entity reference left unexpanded: its text is missing from the record
+        lines = {e.sourceline for e in entities if e.sourceline}
+        if page.lossy and not page.lossy_lines:
+            pass  # already every record
+        elif lines:
+            page.lossy_lines |= lines
+        else:
+            page.lossy_lines = set()  # no line known: every record
+        page.lossy = True
+        page.repairs.append(f"left {len(entities)} entity reference(s) unexpanded")
     if page.root.tag != f"{{{OAI_NS}}}OAI-PMH":
         kind = content_type.split(";")[0] or "unknown type"
         raise NotOAI(

@@ -28,7 +28,7 @@ from lxml import etree
 from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
 from bridge.http import make_client, retry_after_seconds, send_idempotent
 from bridge.pid import bare_handle
-from bridge.settings import Profile
+from bridge.settings import Profile, net_limits
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
 from bridge.targets.interface import Deposited, DepositPlan, Lookup, Progress, RemoteFile
 from bridge.targets.journal import Journal, retry_ambiguous
@@ -68,7 +68,7 @@ class Sword2Target:
         self.profile = profile
         self.root = str(profile.sword_url).rstrip("/")
         auth = httpx.BasicAuth(profile.user, profile.password.get_secret_value())
-        self.client = make_client(timeout=timeout, transport=transport, auth=auth)
+        self.client = make_client(timeout=timeout, transport=transport, auth=auth, limits=net_limits(profile))
         self.rest = DSpaceSession(profile, transport=transport, timeout=timeout) if profile.rest_url else None
         self.spool_dir = spool_dir or Path.home() / ".cache" / "oai-bridge"
         self.sleep: Callable[[float], None] = time.sleep

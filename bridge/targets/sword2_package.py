@@ -20,6 +20,7 @@ from lxml import etree
 
 from bridge.errors import RepositoryError
 from bridge.targets.interface import DepositPlan
+from bridge.xmlsafe import parse_untrusted
 
 ATOM = "http://www.w3.org/2005/Atom"
 APP = "http://www.w3.org/2007/app"
@@ -28,7 +29,6 @@ DCTERMS = "http://purl.org/dc/terms/"
 SIMPLEZIP = "http://purl.org/net/sword/package/SimpleZip"
 ARCHIVED = "http://dspace.org/state/archived"
 CHUNK = 1 << 20
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 # DSpace field -> dcterms term of DSpace's swordv2-server.simpledc.* crosswalk; title and abstract travel as
 # atom:title and atom:summary, fields without a term (ORCID, COAR type, embargo, funder) are left out.
@@ -121,7 +121,7 @@ def build_zip(plan: DepositPlan, path: Path) -> tuple[int, str]:
 
 def parse_xml(body: bytes, what: str) -> etree._Element:
     try:
-        return etree.fromstring(body, _PARSER)
+        return parse_untrusted(body)
     except etree.XMLSyntaxError as exc:
         raise RepositoryError(f"{what}: the repository sent malformed XML: {exc}") from exc
 
@@ -129,7 +129,7 @@ def parse_xml(body: bytes, what: str) -> etree._Element:
 def sword_message(response: httpx.Response) -> str:
     """Return the summary of a SWORD error document, else the start of the body."""
     try:
-        root = etree.fromstring(response.content, _PARSER)
+        root = parse_untrusted(response.content)
         summary = root.findtext(f"{{{ATOM}}}summary")
         if summary:
             return summary.strip()

@@ -28,7 +28,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bridge.errors import DeadlineExceeded, ResponseTooLarge
 from bridge.http import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from bridge.http_bounds import check_run_deadline
 from bridge.verify.transport import Client, NoAnswer, Reply, close_clients, make_clients, open_stream
 
 VERIFY_POLICY = RetryPolicy(attempts=4, base_wait=0.5, max_wait=30.0)
@@ -247,6 +249,7 @@ class Fetcher:
         follow: bool,
         consume: Callable[[Reply, Fetched], Awaitable[None]],
     ) -> Fetched:
+        check_run_deadline()  # --max-duration bounds verify whichever client (aiohttp or httpx) carries it
         out = Fetched(url=url)
         started = time.perf_counter()
         async with self._slot(url) as client:
@@ -257,6 +260,9 @@ class Fetcher:
                     out.headers = dict(response.headers)
                     out.final_url = response.url
                     await consume(response, out)
+            except (ResponseTooLarge, DeadlineExceeded) as exc:  # the answer's own bounds (bridge.http_bounds)
+                check_run_deadline()  # the run's --max-duration stops the run, not one check
+                out.status, out.error, out.permanent = None, exc.message, True
             except NoAnswer as exc:
                 out.status, out.error, out.permanent = None, exc.message, exc.permanent
         out.seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ from lxml import etree
 
 from bridge.sandbox.app import Sandbox
 from bridge.sandbox.store import now
+from bridge.xmlsafe import parse_untrusted, safe_parser
 
 ATOM = "http://www.w3.org/2005/Atom"
 APP = "http://www.w3.org/2007/app"
@@ -112,7 +113,7 @@ class SwordError(Exception):
 
 def parser() -> etree.XMLParser:
     """Return the parser for untrusted XML: no entities, no DTD, no network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return safe_parser()
 
 
 def parse_entry(body: bytes) -> list[tuple[str, str]]:
@@ -122,7 +123,7 @@ def parse_entry(body: bytes) -> list[tuple[str, str]]:
     elements; terms with no mapping and other markup (atom:author included) are ignored, as DSpace does.
     """
     try:
-        root = etree.fromstring(body, parser())
+        root = parse_untrusted(body)
     except etree.XMLSyntaxError as exc:
         raise SwordError(400, ERROR_BAD_REQUEST, f"the Atom entry is not well-formed XML: {exc}") from exc
     if root.tag != f"{{{ATOM}}}entry":
