@@ -196,11 +196,15 @@ def net_limits(profile: Profile | None = None, env: Mapping[str, str] | None = N
             raise ConfigError(f"{name}={raw!r} is not a positive number", hint=f"fix or unset {name}")
         return value
 
+    def own(key: str) -> float | None:
+        value = getattr(profile, key) if profile is not None else None
+        return float(value) if value is not None else None
+
     d = DEFAULT_LIMITS
     return NetLimits(
-        max_body=int(pick(profile and profile.max_response_mb, "BRIDGE_MAX_RESPONSE_MB", d.max_body / mb) * mb),
-        deadline=pick(profile and profile.request_deadline, "BRIDGE_REQUEST_DEADLINE", d.deadline),
-        max_record=int(pick(profile and profile.max_record_mb, "BRIDGE_MAX_RECORD_MB", d.max_record / mb) * mb),
+        max_body=int(pick(own("max_response_mb"), "BRIDGE_MAX_RESPONSE_MB", d.max_body / mb) * mb),
+        deadline=pick(own("request_deadline"), "BRIDGE_REQUEST_DEADLINE", d.deadline),
+        max_record=int(pick(own("max_record_mb"), "BRIDGE_MAX_RECORD_MB", d.max_record / mb) * mb),
     )
 
 
