@@ -16,6 +16,7 @@ from bridge.distributed.limits import LocalHostLimiter
 from bridge.endpoints import EndpointSpec
 from bridge.errors import BridgeError, UsageError
 from bridge.ledger import StoredRecord, open_ledger
+from bridge.oai.bounds import MAX_STALE_PAGES, ChainLimits
 from bridge.oai.client import OAIClient
 from bridge.oai.harvester import (
     Harvester,
@@ -23,11 +24,9 @@ from bridge.oai.harvester import (
     Progress,
     Scope,
     Stats,
-    WindowSize,
     local_dispatch,
-    parse_date,
-    windows,
 )
+from bridge.oai.planning import WindowSize, parse_date, windows
 from bridge.settings import Profile, Settings, ensure_home, net_limits
 
 ENDPOINTS_AT_ONCE = 8  # providers harvested at once by one process
@@ -57,9 +56,11 @@ class HarvestOptions:
     from_date: str | None = None
     until_date: str | None = None
     full: bool = False
-    window_size: WindowSize = "month"
+    window_size: WindowSize = "auto"  # one resumptionToken chain, or windows where there are records with parallel > 1
     parallel: int = 1  # windows at once, and the most requests any one host sees at once
     distributed: bool = False  # run the windows on `bridge worker`s (Celery) instead of threads here
+    max_pages: int | None = None  # pages per token chain; None: from completeListSize, with slack
+    max_stale_pages: int = MAX_STALE_PAGES  # pages in a row with nothing new that end a chain
 
 
 @dataclass
@@ -84,9 +85,8 @@ class HarvestSummary:
         if not failed:
             return None
         errors = "; ".join(e for s in failed for e in s.errors[:3])
-        return BridgeError(
-            f"harvest incomplete: {errors}", hint="run the same command again: it resumes from the last page"
-        )
+        hint = next((s.hint for s in failed if s.hint), "run the same command again: it resumes from the last page")
+        return BridgeError(f"harvest incomplete: {errors}", hint=hint)
 
 
 def harvest(
@@ -143,7 +143,8 @@ def _harvest_endpoint(
     else:
         dispatch = local_dispatch(per_host)
     with OAIClient(url, limits=limits_for) as client, open_ledger(settings) as ledger:
-        harvester = Harvester(client, ledger, progress=progress, limiter=limiter)
+        chain = ChainLimits(max_pages=options.max_pages, max_stale_pages=options.max_stale_pages)
+        harvester = Harvester(client, ledger, progress=progress, limiter=limiter, chain_limits=chain)
         for prefix in (spec.prefixes if spec else None) or options.prefixes or ("oai_dc",):
             for set_spec in (spec.sets if spec else None) or options.sets or ("",):
                 stats = harvester.run(
@@ -152,6 +153,7 @@ def _harvest_endpoint(
                     until_date=options.until_date,
                     full=options.full,
                     window_size=options.window_size,
+                    parallel=per_host,
                     dispatch=dispatch,
                 )
                 summary.scopes.append(stats)

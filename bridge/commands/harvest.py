@@ -19,6 +19,7 @@ from bridge.fsutil import check_output_path, write_atomic
 
 
 class WindowChoice(enum.StrEnum):
+    auto = "auto"
     month = "month"
     week = "week"
     day = "day"
@@ -50,8 +51,12 @@ def harvest(
     until_date: Annotated[str | None, typer.Option("--until", help="Harvest until this date (inclusive).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore earlier runs and harvest everything.")] = False,
     window: Annotated[
-        WindowChoice, typer.Option("--windows", help="Split the date range into windows.")
-    ] = WindowChoice.month,
+        WindowChoice,
+        typer.Option(
+            "--windows",
+            help="Date windows, only where there are records (auto: one chain, or windows with --parallel > 1).",
+        ),
+    ] = WindowChoice.auto,
     parallel: Annotated[
         int, typer.Option("--parallel", min=1, max=8, help="Windows harvested at once (be polite).")
     ] = 1,
@@ -67,6 +72,13 @@ def harvest(
         bool, typer.Option("--distributed", help="Run the windows on 'bridge worker's (BRIDGE_BROKER_URL) and wait.")
     ] = False,
     max_duration: MaxDuration = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option("--max-pages", min=1, help="Pages per token chain (default: from completeListSize, with slack)."),
+    ] = None,
+    max_stale_pages: Annotated[
+        int, typer.Option("--max-stale-pages", min=1, help="End a chain after this many pages with nothing new.")
+    ] = 10,
 ) -> None:
     """Harvest records over OAI-PMH into the ledger, incrementally and resumably.
 
@@ -91,6 +103,8 @@ def harvest(
             window_size=window.value,
             parallel=parallel,
             distributed=distributed,
+            max_pages=max_pages,
+            max_stale_pages=max_stale_pages,
         )
         bar = progress_bar("harvest", "records", as_json=as_json, quiet=quiet)
         progress = _progress(bar) if bar.enabled else None
@@ -112,11 +126,23 @@ def harvest(
             emit_json(result.as_dict())
         else:
             _print_summary(out_console, scopes, with_endpoint=endpoints_file is not None)
+        _print_warnings(scopes)
         error = result.error()
         if error is not None:
             raise error
 
     run(work, max_duration=max_duration)
+
+
+def _print_warnings(scopes: list[dict[str, Any]]) -> None:
+    """Say on stderr what was not stored and what the provider got wrong (the JSON has it in each scope)."""
+    from rich.markup import escape
+
+    warnings = [w for s in scopes for w in s.get("warnings") or []]
+    for message in warnings[:20]:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+    if len(warnings) > 20:
+        err_console.print(f"[yellow]warning:[/yellow] … and {len(warnings) - 20} more (see --json)")
 
 
 def _progress(bar: Bar) -> Callable[[Any], None]:

@@ -125,9 +125,7 @@ class _Target:
 def parse_big_page(source: IO[bytes], *, limit: int, url: str = "") -> tuple[ParsedPage, list[Oversized]]:
     """Parse a spooled page in chunks; return the page without its oversized records, and those records."""
     target = _Target(limit)
-    parser = etree.XMLParser(
-        target=target, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    parser = etree.XMLParser(target=target, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     source.seek(0)
     tail = b""
     try:

@@ -176,6 +176,12 @@ class OAIClient(Sickle):
 
     def identify(self) -> Identity:
         page = self.harvest(verb="Identify")
+        if page.parsed.lossy:  # Identify steers the whole run (dates, granularity): never from a repaired guess
+            problem = "; ".join(page.parsed.repairs) or "repaired"
+            raise NotOAI(
+                f"malformed Identify response from {self.endpoint} (the provider's XML is not well-formed: {problem})",
+                hint="report it to the provider; nothing was harvested",
+            )
         node = page.xml.find("oai:Identify", NS)
         if node is None:
             raise NotOAI(f"Identify response from {self.endpoint} has no <Identify>")

@@ -1,8 +1,10 @@
 """The OAI-PMH harvester: incremental, resumable harvesting of one scope into the ledger.
 
 One run harvests one (endpoint, metadataPrefix, set) scope. It starts with Identify (granularity,
-earliest datestamp), splits [from, until] into date windows, and follows each window's
-resumptionToken chain strictly in order; windows may run in parallel. After every page, the page's
+earliest datestamp), by default follows one resumptionToken chain, or with windows (``bridge.oai.planning``:
+only where the provider has records) follows each window's chain strictly in order; windows may run in
+parallel. Each chain is bounded (``bridge.oai.bounds``); a record without an identifier, or over the record
+limit, is counted as broken and reported with its page and position, never stored. After every page, the page's
 records and the window's token are committed in one transaction, so a killed harvest resumes from the
 last token. The next incremental run's ``from`` is the responseDate of the first request of the last
 complete run: nothing is missed, and the overlap is de-duplicated by identifier.
@@ -18,19 +20,35 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from bridge.errors import BadResumptionToken, BridgeError, NoRecordsMatch, RepositoryError, UsageError
+from bridge.errors import (
+    BadResumptionToken,
+    BridgeError,
+    CannotDisseminateFormat,
+    NoRecordsMatch,
+    RepositoryError,
+    UsageError,
+)
 from bridge.ledger import Ledger
+from bridge.oai.bounds import ChainGuard, ChainLimits
 from bridge.oai.client import Identity, OAIClient, OAIPage
 from bridge.oai.parse import NS, record_is_lossy
+from bridge.oai.planning import (
+    WindowSize,
+    cannot_disseminate,
+    list_identifiers_probe,
+    offered_prefixes,
+    parse_date,
+    plan,
+    provider_earliest,
+)
 from bridge.oai.records import HarvestedRecord, parse_record
 from bridge.oai.writer import PageWriter
 
-WindowSize = Literal["month", "week", "day", "none"]
-MAX_EMPTY_PAGES = 10
 MAX_WINDOW_REDOS = 3
+MAX_WARNINGS = 100  # per scope; past this only `broken` counts
 
 
 @dataclass
@@ -60,7 +78,10 @@ class Stats:
     deleted: int = 0
     lossy: int = 0
     complete_list_size: int | None = None
+    broken: int = 0  # records not stored: no identifier, no header, over the record limit
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do after errors, true for this run (resumes or not)
     seconds: float = 0.0
     # For progress displays, not reports: each started window's expected records (its completeListSize, or
     # what it held once done) and what this run committed of it, by window start.
@@ -84,11 +105,18 @@ class Stats:
         data["records_per_second"] = round(self.records / self.seconds, 1) if self.seconds else None
         return data
 
+    def warn(self, message: str) -> None:
+        """Keep a warning for the report (the first MAX_WARNINGS; `broken` counts them all)."""
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+
     def add(self, part: dict[str, Any]) -> None:
         """Add what one window did (a worker's `as_dict()`) to this scope's totals."""
-        for key in ("pages", "records", "new", "updated", "unchanged", "deleted", "lossy"):
+        for key in ("pages", "records", "new", "updated", "unchanged", "deleted", "lossy", "broken"):
             setattr(self, key, getattr(self, key) + int(part.get(key) or 0))
         self.errors += list(part.get("errors") or [])
+        self.warnings += list(part.get("warnings") or [])[: max(0, MAX_WARNINGS - len(self.warnings))]
+        self.hint = self.hint or part.get("hint")
         if part.get("complete_list_size") is not None:
             self.complete_list_size = max(self.complete_list_size or 0, int(part["complete_list_size"]))
 
@@ -114,50 +142,6 @@ def local_dispatch(parallel: int) -> Dispatch:
     return dispatch
 
 
-def parse_date(value: str, *, end: bool = False) -> dt.datetime:
-    """Parse an OAI date (day or seconds granularity) as UTC; a day `until` means the end of that day."""
-    value = value.strip()
-    try:
-        if len(value) == 10:
-            day = dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
-            return day + dt.timedelta(days=1, seconds=-1) if end else day
-        return dt.datetime.strptime(value.replace("Z", ""), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise UsageError(f"bad date {value!r}", hint="use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)") from None
-
-
-def windows(
-    start: dt.datetime, end: dt.datetime | None, size: WindowSize, step: dt.timedelta
-) -> list[tuple[dt.datetime, dt.datetime | None]]:
-    """Split [start, end] into windows aligned on month/week/day starts; the last stays open when end is None."""
-    if size == "none":
-        return [(start, end)]
-    bounds: list[dt.datetime] = [start]
-    cursor = start
-    limit = end or dt.datetime.now(dt.UTC)
-    while True:
-        nxt = _next_boundary(cursor, size)
-        if nxt > limit:
-            break
-        bounds.append(nxt)
-        cursor = nxt
-    out: list[tuple[dt.datetime, dt.datetime | None]] = []
-    for i, lo in enumerate(bounds):
-        hi = bounds[i + 1] - step if i + 1 < len(bounds) else end
-        out.append((lo, hi))
-    return out
-
-
-def _next_boundary(when: dt.datetime, size: WindowSize) -> dt.datetime:
-    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
-    if size == "day":
-        return day + dt.timedelta(days=1)
-    if size == "week":
-        return day + dt.timedelta(days=7 - day.weekday())
-    month = day.replace(day=1)
-    return month.replace(year=month.year + 1, month=1) if month.month == 12 else month.replace(month=month.month + 1)
-
-
 class Harvester:
     """Harvest scopes of one endpoint into the ledger."""
 
@@ -168,11 +152,13 @@ class Harvester:
         *,
         progress: Progress | None = None,
         limiter: Limiter | None = None,
+        chain_limits: ChainLimits | None = None,
     ) -> None:
         self.client = client
         self.ledger = ledger
         self.progress = progress
         self.limiter = limiter
+        self.chain_limits = chain_limits or ChainLimits()
         self.host = urlsplit(client.endpoint).netloc or client.endpoint
         self.lock = threading.Lock()
         self._identity: Identity | None = None
@@ -190,22 +176,34 @@ class Harvester:
         from_date: str | None = None,
         until_date: str | None = None,
         full: bool = False,
-        window_size: WindowSize = "month",
+        window_size: WindowSize = "auto",
         parallel: int = 1,
         dispatch: Dispatch | None = None,
     ) -> Stats:
         """Harvest one scope, resuming an interrupted run of the same scope when there is one."""
         started = time.monotonic()
         stats = Stats(scope.endpoint, scope.prefix, scope.set_spec)
-        run = None if (full or from_date or until_date) else self._unfinished_run(scope)
+        fresh = bool(full or from_date or until_date)  # such a run is never resumed by the same command
+        run = None if fresh else self._unfinished_run(scope)
         if run is None:
-            run = self._new_run(scope, from_date, until_date, full, window_size)
+            try:
+                run = self._new_run(scope, from_date, until_date, full, window_size, parallel, stats)
+            except CannotDisseminateFormat as exc:
+                message, hint = self._offered(exc, scope)
+                raise CannotDisseminateFormat(message, hint=hint) from exc
         else:
             stats.resumed = True
         stats.run_id, stats.from_date, stats.until_date = run["id"], run["from_date"], run["until_date"]
         todo = self.ledger.harvest_windows(run["id"], pending=True)
         stats.windows = len(self.ledger.harvest_windows(run["id"]))
         (dispatch or local_dispatch(parallel))(self, scope, run["id"], todo, stats)
+        if stats.errors and stats.hint is None:
+            stats.hint = (
+                "run the same command without --full/--from/--until to resume this run from its last page "
+                "(with them it starts again from the beginning)"
+                if fresh
+                else "run the same command again: it resumes from the last page"
+            )
         stats.seconds = time.monotonic() - started
         self.ledger.finish_harvest(run["id"], complete=stats.complete, stats=stats.as_dict())
         return stats
@@ -215,7 +213,14 @@ class Harvester:
         return self.ledger.unfinished_harvest(scope.endpoint, scope.prefix, scope.set_spec)
 
     def _new_run(
-        self, scope: Scope, from_date: str | None, until_date: str | None, full: bool, size: WindowSize
+        self,
+        scope: Scope,
+        from_date: str | None,
+        until_date: str | None,
+        full: bool,
+        size: WindowSize,
+        parallel: int,
+        stats: Stats,
     ) -> dict[str, Any]:
         # Identify is the first request of the run: its responseDate is the next incremental run's `from`.
         ident = self._identity = self.client.identify()
@@ -223,16 +228,20 @@ class Harvester:
         if from_date is None and not full:
             last = self.ledger.last_complete_harvest(scope.endpoint, scope.prefix, scope.set_spec)
             from_date = last["response_date"] if last else None
-        lo = (
-            parse_date(from_date)
-            if from_date
-            else (parse_date(ident.earliest_datestamp) if ident.earliest_datestamp else None)
-        )
+        if from_date:
+            lo: dt.datetime | None = parse_date(from_date)
+        else:  # the provider's word: a bad value is its mistake, reported, and the harvest goes on without `from`
+            lo, warning = provider_earliest(ident.earliest_datestamp)
+            if warning:
+                stats.warn(warning)
         hi = parse_date(until_date, end=True) if until_date else None
         if lo is not None and hi is not None and lo > hi:
             raise UsageError(f"--from {from_date} is after --until {until_date}")
         step = dt.timedelta(seconds=1) if ident.seconds else dt.timedelta(days=1)
-        spans = windows(lo, hi, size, step) if lo is not None else [(None, hi)]
+        spans: list[tuple[dt.datetime | None, dt.datetime | None]] = [(lo, hi)]
+        if lo is not None and (size not in ("none", "auto") or (size == "auto" and parallel > 1)):
+            probe = list_identifiers_probe(self._request, prefix=scope.prefix, set_spec=scope.set_spec, ident=ident)
+            spans = plan(lo, hi, unit=size, slots=parallel, step=step, probe=probe, warn=stats.warn)
         return self.ledger.create_harvest(
             scope.endpoint,
             scope.prefix,
@@ -245,6 +254,10 @@ class Harvester:
                 for lo_w, hi_w in spans
             ],
         )
+
+    def _offered(self, exc: BridgeError, scope: Scope) -> tuple[str, str]:
+        """Say which metadataPrefixes the provider offers (ListMetadataFormats), for cannotDisseminateFormat."""
+        return cannot_disseminate(exc.message, scope.prefix, offered_prefixes(self._request))
 
     def harvest_window(self, scope: Scope, run_id: int, window: dict[str, Any], stats: Stats) -> None:
         """Harvest one window from its checkpoint (its last committed token) to its end; errors go to `stats`."""
@@ -260,7 +273,16 @@ class Harvester:
                     return
                 # The token expired: only this window is harvested again, from its start.
                 window = {**window, "token": None}
+            except CannotDisseminateFormat as exc:
+                message, hint = self._offered(exc, scope)
+                with self.lock:
+                    stats.hint = hint
+                self._fail(run_id, window, stats, message)
+                return
             except BridgeError as exc:
+                if exc.hint:  # the error knows what to do better than "run again" (an endless token chain)
+                    with self.lock:
+                        stats.hint = stats.hint or exc.hint
                 self._fail(run_id, window, stats, exc.message)
                 return
 
@@ -280,7 +302,7 @@ class Harvester:
     ) -> None:
         token: str | None = window.get("token")
         seen: set[str] = set()
-        empty_pages = 0
+        guard = ChainGuard(self.chain_limits)
         while True:
             if token:
                 params: dict[str, str] = {"verb": "ListRecords", "resumptionToken": token}
@@ -303,9 +325,7 @@ class Harvester:
             size = (
                 int(rt.complete_list_size) if rt and rt.complete_list_size and rt.complete_list_size.isdigit() else None
             )
-            empty_pages = empty_pages + 1 if not elements and next_token else 0
-            if empty_pages > MAX_EMPTY_PAGES:
-                raise RepositoryError(f"{MAX_EMPTY_PAGES} empty pages in a row that still carry a resumptionToken")
+            guard.page([el.findtext("oai:header/oai:identifier", "", NS) for el in elements], next_token, size)
             if next_token is not None and next_token in seen:
                 raise RepositoryError(
                     f"the repository returned resumptionToken {next_token!r} twice: a loop; stopping this window",
@@ -313,7 +333,8 @@ class Harvester:
                 )
             if next_token:
                 seen.add(next_token)
-            writer.submit(partial(self._store, scope, run_id, window, page, elements, next_token, size, stats))
+            stored = partial(self._store, scope, run_id, window, page, elements, next_token, size, stats, guard.pages)
+            writer.submit(stored)
             if next_token is None:
                 return
             token = next_token
@@ -328,16 +349,34 @@ class Harvester:
         token: str | None,
         size: int | None,
         stats: Stats,
+        page_no: int,
     ) -> None:
         """Build a page's records and commit them with the page's token (on the writer thread)."""
         records = []
+        where = f"window {window['window_from'] or 'start'}, page {page_no}"
+        broken: list[str] = []
         for i, el in enumerate(elements):
             nxt = elements[i + 1].sourceline if i + 1 < len(elements) else None
             try:
-                records.append(parse_record(el, scope.prefix, lossy=record_is_lossy(page.parsed, el, nxt)))
+                record = parse_record(el, scope.prefix, lossy=record_is_lossy(page.parsed, el, nxt))
             except ValueError:
-                with self.lock:
-                    stats.errors.append(f"a record without a header on a page of {scope.endpoint}")
+                broken.append(f"{where}, record {i + 1}: no <header>; not stored")
+                continue
+            if not record.identifier:
+                broken.append(f"{where}, record {i + 1}: header without an <identifier>; not stored")
+                continue
+            records.append(record)
+        limit = self.client.limits.max_record / 1024**2
+        for big in page.oversized:
+            broken.append(
+                f"{where}, record {big.position} ({big.identifier or 'no identifier'}): {big.size / 1024**2:.1f} MB, "
+                f"over the record limit of {limit:g} MB (max_record_mb); skipped, never held whole"
+            )
+        if broken:
+            with self.lock:
+                stats.broken += len(broken)
+                for message in broken:
+                    stats.warn(message)
         self._commit(scope, run_id, window, records, token, size, stats, done=token is None)
 
     def _request(self, params: dict[str, str]) -> Any:
