@@ -24,7 +24,7 @@ from bridge.oai.parse import NS
 PLAUSIBLE_FROM = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 MAX_PROBES = 256  # a plan never costs more requests than this
 UNIT = {"month": dt.timedelta(days=31), "week": dt.timedelta(days=7), "day": dt.timedelta(days=1)}
-WINDOWS_PER_SLOT = 4
+WINDOWS_PER_SLOT = 8  # with --parallel N, up to 8N windows: slots stay busy while windows differ in size
 
 Span = tuple[dt.datetime | None, dt.datetime | None]
 WindowSize = Literal["auto", "month", "week", "day", "none"]  # auto: one chain, or windows when --parallel > 1
