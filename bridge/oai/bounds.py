@@ -21,6 +21,10 @@ MAX_REMEMBERED = 2_000_000  # identifiers remembered per chain (16 bytes of set 
 HINT = "the provider's resumption tokens do not end; report it to the provider, or raise {option} if the list is real"
 
 
+class EndlessList(RepositoryError):
+    """A token chain that had to be stopped: running the same command again would not end it either."""
+
+
 @dataclass(frozen=True)
 class ChainLimits:
     """What one chain may cost: None max_pages means "from completeListSize, with slack"."""
@@ -59,7 +63,7 @@ class ChainGuard:
             self.stale, self.stale_empty = self.stale + 1, self.stale_empty and not identifiers
         if self.stale >= self.limits.max_stale_pages:
             what = "empty pages" if self.stale_empty else "pages with no record new to this chain"
-            raise RepositoryError(
+            raise EndlessList(
                 f"{self.stale} {what} in a row that still carry a resumptionToken (stopped after {self.pages} pages)",
                 hint=HINT.format(option="--max-stale-pages"),
             )
@@ -70,7 +74,7 @@ class ChainGuard:
                 if self.limits.max_pages is not None
                 else f"completeListSize {size} at up to {self.per_page} records a page, with slack"
             )
-            raise RepositoryError(
+            raise EndlessList(
                 f"stopped after {self.pages} pages ({why}) and the provider still sends a "
                 "resumptionToken",
                 hint=HINT.format(option="--max-pages"),

@@ -32,7 +32,7 @@ from bridge.errors import (
     UsageError,
 )
 from bridge.ledger import Ledger
-from bridge.oai.bounds import ChainGuard, ChainLimits
+from bridge.oai.bounds import ChainGuard, ChainLimits, EndlessList
 from bridge.oai.client import Identity, OAIClient, OAIPage
 from bridge.oai.parse import NS, record_is_lossy
 from bridge.oai.planning import (
@@ -279,10 +279,12 @@ class Harvester:
                     stats.hint = hint
                 self._fail(run_id, window, stats, message)
                 return
+            except EndlessList as exc:  # its hint, not "run again": a re-run would not end the chain either
+                with self.lock:
+                    stats.hint = stats.hint or exc.hint
+                self._fail(run_id, window, stats, exc.message)
+                return
             except BridgeError as exc:
-                if exc.hint:  # the error knows what to do better than "run again" (an endless token chain)
-                    with self.lock:
-                        stats.hint = stats.hint or exc.hint
                 self._fail(run_id, window, stats, exc.message)
                 return
 
