@@ -182,3 +182,15 @@ def test_login_answered_503_with_retry_after_is_retried(sandbox) -> None:
     finally:
         session.close()
     assert refused == ["POST", "POST"]
+
+
+@pytest.mark.parametrize("target", ["dspace7", "sword2"])
+def test_a_profile_url_with_a_malformed_ipv6_host_is_a_usage_error(sandbox, target: str) -> None:
+    from bridge.embedded import sandbox_profile
+    from bridge.targets import make_target
+
+    profile = sandbox_profile(sandbox).model_copy(
+        update={"rest_url": "http://[::1/server/api", "sword_url": "http://[::1/server/swordv2", "target": target}
+    )
+    with pytest.raises(UsageError, match=r"(rest|sword)_url"):
+        make_target(profile, target)
