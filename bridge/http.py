@@ -78,7 +78,7 @@ def make_async_client(
     )
 
 
-def check_url(url: str, what: str = "URL") -> str:
+def require_http_url(url: str, what: str = "URL") -> str:
     """Return `url` if it is an absolute http(s) URL; UsageError saying what is wrong otherwise."""
     try:
         parsed = httpx.URL(url)

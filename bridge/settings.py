@@ -13,13 +13,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import platformdirs
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bridge.errors import ConfigError
-from bridge.http_bounds import DEFAULT_LIMITS, NetLimits
+
+if TYPE_CHECKING:
+    from bridge.http_bounds import NetLimits
 from bridge.resources import mappings_dir
 
 APP = "oai-bridge"
@@ -179,6 +181,8 @@ class Settings(BaseModel):
 
 def net_limits(profile: Profile | None = None, env: Mapping[str, str] | None = None) -> NetLimits:
     """Return the response bounds: the profile's, else BRIDGE_MAX_RESPONSE_MB / _MAX_RECORD_MB / _REQUEST_DEADLINE."""
+    from bridge.http_bounds import DEFAULT_LIMITS, NetLimits  # httpx only when a command talks to a server
+
     env = os.environ if env is None else env
     mb = 1024 * 1024
 

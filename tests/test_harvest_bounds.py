@@ -13,11 +13,12 @@ from netserver import answer, raw_server, request_path
 from typer.testing import CliRunner
 
 from bridge.cli import app
-from bridge.harvest import Harvester, Scope
+from bridge.harvest import Harvester, Scope, Stats
 from bridge.http import RetryPolicy
 from bridge.http_bounds import NetLimits
 from bridge.ledger import Ledger
 from bridge.oai.client import OAIClient
+from bridge.oai.planning import WindowSize
 
 runner = CliRunner()
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -68,10 +69,19 @@ def provider(answer_for: Provider, calls: list[dict[str, str]] | None = None) ->
     return handle
 
 
-def run(url: str, tmp_path: Path, **kwargs: object):
-    oai = OAIClient(f"{url}/oai", policy=RetryPolicy(attempts=1), limits=kwargs.pop("limits", NetLimits()))  # type: ignore[arg-type]
+def run(
+    url: str,
+    tmp_path: Path,
+    *,
+    limits: NetLimits | None = None,
+    window_size: WindowSize = "auto",
+    parallel: int = 1,
+    full: bool = False,
+) -> tuple[Stats, list[str]]:
+    oai = OAIClient(f"{url}/oai", policy=RetryPolicy(attempts=1), limits=limits or NetLimits())
     with oai, Ledger(tmp_path / "ledger.sqlite") as ledger:
-        stats = Harvester(oai, ledger).run(Scope(f"{url}/oai", "oai_dc"), **kwargs)  # type: ignore[arg-type]
+        scope = Scope(f"{url}/oai", "oai_dc")
+        stats = Harvester(oai, ledger).run(scope, window_size=window_size, parallel=parallel, full=full)
         ids = [r["identifier"] for r in ledger.query("SELECT identifier FROM record ORDER BY identifier")]
     return stats, ids
 

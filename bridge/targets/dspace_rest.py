@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
-from bridge.http import check_url, make_client, retry_after_seconds, send_idempotent
+from bridge.http import make_client, require_http_url, retry_after_seconds, send_idempotent
 from bridge.pid import bare_doi
 from bridge.settings import Profile, net_limits
 from bridge.targets.interface import KEY_PREFIX, Deposited, RemoteFile
@@ -71,7 +71,7 @@ class DSpaceSession:
         if not profile.rest_url:
             raise ConfigError(f"profile {profile.name!r} has no rest_url")
         self.profile = profile
-        self.base = check_url(profile.rest_url, f"profile {profile.name!r} rest_url").rstrip("/")
+        self.base = require_http_url(profile.rest_url, f"profile {profile.name!r} rest_url").rstrip("/")
         self.client = make_client(
             timeout=timeout, transport=transport, headers={"Accept": "application/json"}, limits=net_limits(profile)
         )

@@ -26,7 +26,7 @@ import httpx
 from lxml import etree
 
 from bridge.errors import AmbiguousWrite, ConfigError, RepositoryError
-from bridge.http import check_url, make_client, retry_after_seconds, send_idempotent
+from bridge.http import make_client, require_http_url, retry_after_seconds, send_idempotent
 from bridge.pid import bare_handle
 from bridge.settings import Profile, net_limits
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
@@ -66,7 +66,7 @@ class Sword2Target:
                 f"profile {profile.name!r} has no credentials for SWORD", hint=f"set {env}USER and {env}PASSWORD"
             )
         self.profile = profile
-        self.root = check_url(str(profile.sword_url), f"profile {profile.name!r} sword_url").rstrip("/")
+        self.root = require_http_url(str(profile.sword_url), f"profile {profile.name!r} sword_url").rstrip("/")
         auth = httpx.BasicAuth(profile.user, profile.password.get_secret_value())
         self.client = make_client(timeout=timeout, transport=transport, auth=auth, limits=net_limits(profile))
         self.rest = DSpaceSession(profile, transport=transport, timeout=timeout) if profile.rest_url else None
