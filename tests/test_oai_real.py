@@ -254,3 +254,13 @@ def test_scythe_cassette_html_page_then_two_real_providers() -> None:
 def test_every_real_oai_file_is_tested_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert all(p.name in source for p in REAL.iterdir() if p.is_file())
+
+
+def test_an_identify_with_a_stray_control_character_is_repaired_not_refused() -> None:
+    body = (REAL / "erasmus-dspace-Identify.xml").read_bytes().replace(b"Research Online", b"Research\x0b Online")
+
+    def handle(conn: socket.socket, head: bytes) -> None:
+        answer(conn, "200 OK", {"Content-Type": "text/xml"}, body)
+
+    with raw_server(handle) as url, client(url) as oai:
+        assert oai.identify().repository_name == "Erasmus University : Research Online"

@@ -176,8 +176,9 @@ class OAIClient(Sickle):
 
     def identify(self) -> Identity:
         page = self.harvest(verb="Identify")
-        if page.parsed.lossy:  # Identify steers the whole run (dates, granularity): never from a repaired guess
-            problem = "; ".join(page.parsed.repairs) or "repaired"
+        guessed = [r for r in page.parsed.repairs if r.startswith(("recovered from", "left"))]
+        if guessed:  # Identify steers the whole run (dates, granularity): never from a recovered guess
+            problem = "; ".join(guessed)
             raise NotOAI(
                 f"malformed Identify response from {self.endpoint} (the provider's XML is not well-formed: {problem})",
                 hint="report it to the provider; nothing was harvested",
