@@ -72,7 +72,7 @@ def check_run_deadline() -> None:
 
 
 # -- decoding in bounded pieces -----------------------------------------------------------------------------------
-class _Inflate:
+class Inflate:
     """gzip (several members too) or deflate (zlib-wrapped or raw), producing at most PIECE bytes per step."""
 
     def __init__(self, encoding: str) -> None:
@@ -122,7 +122,7 @@ class _Body:
                 f"{url} sent Content-Encoding {', '.join(unknown)}, which the bridge did not ask for",
                 hint="the server must honour Accept-Encoding: gzip, deflate",
             )
-        self.decoders = [_Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
+        self.decoders = [Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
         self.url = url
         self.limits = limits
         self.started = started

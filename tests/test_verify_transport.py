@@ -75,3 +75,54 @@ def test_proxies_come_from_the_environment(monkeypatch, no_proxy: str, host: str
         assert transport._env_proxy("http", host) == expected
     finally:
         transport._env_proxy.cache_clear()
+
+
+def test_aiohttp_inflates_a_gzip_bomb_in_bounded_pieces_and_the_fetcher_cuts_it() -> None:
+    import gzip
+
+    from netserver import answer, raw_server
+
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # 64 MB decoded from ~64 KB sent
+
+    def serve(conn, head: bytes) -> None:
+        answer(conn, "200 OK", {"Content-Type": "text/html", "Content-Encoding": "gzip"}, bomb)
+
+    async def go(url: str) -> tuple[list[int], int, bool]:
+        clients = make_clients(1)
+        try:
+            pieces: list[int] = []
+            async with transport.open_stream(clients[0], url, {}, True) as reply:
+                async for piece in reply.aiter_bytes():
+                    pieces.append(len(piece))
+                    if sum(pieces) > 8 * 1024 * 1024:
+                        break
+            fetcher = Fetcher(clients, concurrency=1, per_host=1, max_body=1024 * 1024)
+            got = await fetcher.get(url)
+            return pieces, len(got.body), got.truncated
+        finally:
+            await close_clients(clients)
+
+    with raw_server(serve) as url:
+        pieces, body, truncated = asyncio.run(go(f"{url}/landing"))
+    # aiohttp's own decoder would hand over each wire chunk inflated whole (up to ~64 MB); ours 64 KB at a time
+    assert max(pieces) <= 64 * 1024 and sum(pieces) > 8 * 1024 * 1024
+    assert body == 1024 * 1024 and truncated
+
+
+def test_aiohttp_reports_a_corrupt_gzip_body_as_no_answer() -> None:
+    from netserver import answer, raw_server
+
+    def serve(conn, head: bytes) -> None:
+        answer(conn, "200 OK", {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"not gzip at all")
+
+    async def go(url: str) -> str | None:
+        clients = make_clients(1)
+        try:
+            got = await Fetcher(clients, concurrency=1, per_host=1, policy=RetryPolicy(attempts=1)).get(url)
+            return got.error
+        finally:
+            await close_clients(clients)
+
+    with raw_server(serve) as url:
+        error = asyncio.run(go(f"{url}/landing"))
+    assert error is not None and "gzip" in error

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import urllib.request
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -21,6 +21,7 @@ import httpx
 import yarl
 
 from bridge.http import USER_AGENT, make_async_client
+from bridge.http_bounds import DEFAULT_LIMITS, Inflate
 
 CLIENT_CONNECTIONS = 4  # keep-alive connections per client: one per host a check visits, about
 CHUNK = 64 * 1024
@@ -60,12 +61,18 @@ def make_clients(
         limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, max_keepalive_connections=CLIENT_CONNECTIONS)
         return [make_async_client(timeout=timeout, limits=limits, transport=transport) for _ in range(count)]
     tls = httpx.create_ssl_context()  # the same trust store as every other request of the bridge (certifi)
-    limits_timeout = aiohttp.ClientTimeout(total=None, connect=min(timeout, 10.0), sock_read=timeout)
+    # total: the same deadline per answer as every bounded httpx request (a trickling server is stopped)
+    limits_timeout = aiohttp.ClientTimeout(
+        total=DEFAULT_LIMITS.deadline, connect=min(timeout, 10.0), sock_read=timeout
+    )
     return [
         aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=CLIENT_CONNECTIONS, ssl=tls),
             timeout=limits_timeout,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            # The body is inflated here in bounded pieces (http_bounds.Inflate), never a whole chunk at once:
+            # aiohttp's own decoder would inflate a gzip bomb's chunk into memory before the fetcher's cut.
+            auto_decompress=False,
             # Not trust_env: aiohttp then asks a thread for the proxy and the .netrc on every request (two
             # thread hops, about half a request's CPU); the environment's proxies are read once instead.
             trust_env=False,
@@ -98,7 +105,37 @@ class _AiohttpReply:
         self.url = str(response.url)
 
     def aiter_bytes(self) -> AsyncIterator[bytes]:
-        return self.response.content.iter_chunked(CHUNK)
+        return self._decoded()
+
+    async def _decoded(self) -> AsyncIterator[bytes]:
+        """The body with its Content-Encoding undone, at most http_bounds.PIECE bytes per step."""
+        header = self.headers.get("content-encoding", "")
+        encodings = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
+        unknown = [e for e in encodings if e not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise aiohttp.ClientPayloadError(f"{self.url} sent Content-Encoding {', '.join(unknown)}, not asked for")
+        decoders = [Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
+
+        def through(chunk: bytes, index: int) -> Iterator[bytes]:  # lazily: one piece in memory at a time
+            if index == len(decoders):
+                yield chunk
+                return
+            for piece in decoders[index].feed(chunk):
+                yield from through(piece, index + 1)
+
+        def flushed() -> Iterator[bytes]:
+            for index, decoder in enumerate(decoders):
+                for piece in decoder.flush():
+                    yield from through(piece, index + 1)
+
+        try:
+            async for chunk in self.response.content.iter_chunked(CHUNK):
+                for piece in through(chunk, 0):
+                    yield piece
+            for piece in flushed():
+                yield piece
+        except httpx.DecodingError as exc:
+            raise aiohttp.ClientPayloadError(f"{self.url}: {exc}") from exc
 
 
 class _HttpxReply:
