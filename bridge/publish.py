@@ -40,7 +40,9 @@ from bridge.targets import (
     PlannedFile,
     TargetSpec,
     bitstream_names,
+    check_limits,
     make_target,
+    target_for,
     target_spec,
 )
 from bridge.validate import Validated, validate_artifact
@@ -73,6 +75,8 @@ def publish(
     if receipt_path is not None:
         check_output_path(receipt_path, "--receipt", create_folders=True)  # a deposit must not end unrecorded
     validated = validated or validate_artifact(path, settings, kind=kind)
+    # Before anything is written: a deposit past the target's limits would be refused half-way.
+    check_limits(target_for(settings, profile, target), [(f.path, f.size) for f in validated.artifact.files])
     if dry_run:
         receipt = plan_only(validated, settings, profile, collection, doi, new_version_of, target)
     else:
@@ -223,6 +227,17 @@ def plan_only(
     }
 
 
+def _rerun_hint(exc: BridgeError) -> str:
+    """Say whether running again helps: not when the repository refused the deposit itself (a 4xx)."""
+    status = exc.status if isinstance(exc, RepositoryError) else None
+    if status is not None and 400 <= status < 500 and status not in (401, 403, 408, 409, 423, 429):
+        return (
+            "the repository refused the deposit as it is, so running the same command again will not help: "
+            "change what the message names ('bridge validate --profile' checks the target's known limits)"
+        )
+    return "run the same command again: it resumes where it stopped"
+
+
 class _Run:
     """One publish against one resolved target."""
 
@@ -253,7 +268,7 @@ class _Run:
             self.journal.failed(step, exc.message)
             exc.message = f"publish failed at step {step!r}: {exc.message}"
             exc.args = (exc.message,)
-            exc.hint = exc.hint or "run the same command again: it resumes where it stopped"
+            exc.hint = exc.hint or _rerun_hint(exc)
             raise
 
     def _publish(self, collection: str | None, new_version_of: str | None) -> dict[str, Any]:

@@ -78,6 +78,11 @@ def on(method: str, suffix: str) -> Callable[[httpx.Request], bool]:
     return lambda r: r.method == method and r.url.path.rstrip("/").endswith(suffix)
 
 
+def is_upload(method: str, path: str) -> bool:
+    """An upload through the draft or straight into its bundle."""
+    return method == "POST" and ("/submission/workspaceitems/" in path or path.endswith("/bitstreams"))
+
+
 def plan_for(folder: Path, target: str = "dspace7", collection: str = "10261/2") -> DepositPlan:
     validated = validate_artifact(folder, load_settings())
     _, key = key_of(validated)
@@ -270,7 +275,7 @@ def test_resume_finds_the_draft_the_ledger_names_and_uploads_only_what_is_missin
     uploads = {"n": 0}
 
     def third_upload(request: httpx.Request) -> bool:
-        if request.method == "POST" and "/submission/workspaceitems/" in request.url.path:
+        if is_upload(request.method, request.url.path):
             uploads["n"] += 1
             return uploads["n"] == 3
         return False
@@ -287,9 +292,56 @@ def test_resume_finds_the_draft_the_ledger_names_and_uploads_only_what_is_missin
     item = target.deposit(plan, journal(plan))
     assert item.item_id == draft["uuid"] and item.archived
     assert len(sandbox.store.item_bitstreams(item.item_id)) == len(plan.files)
-    sent = sum(1 for m, p in tamper.sent if m == "POST" and "/submission/workspaceitems/" in p)
+    sent = sum(1 for m, p in tamper.sent if is_upload(m, p))
     assert sent == len(plan.files)  # nothing uploaded twice
     assert tamper.count("POST", "/submission/workspaceitems") == 1  # one draft
+
+
+def test_files_after_the_first_go_straight_into_the_bundle(sandbox, target, tamper, journal, fixtures_dir):
+    plan = plan_for(fixtures_dir / "monitoring-logs")
+    assert len(plan.files) >= 3
+    item = target.deposit(plan, journal(plan))
+    assert item.archived
+    assert {f.name: f.md5 for f in item.files} == {f.name: f.md5 for f in plan.files}
+    through_draft = sum(1 for m, p in tamper.sent if m == "POST" and "/submission/workspaceitems/" in p)
+    assert through_draft == 1  # only the first: its answer (the whole draft) grows with every file
+    assert sum(1 for m, p in tamper.sent if m == "POST" and p.endswith("/bitstreams")) == len(plan.files) - 1
+
+
+def test_a_repository_refusing_bundle_uploads_gets_them_through_the_draft(
+    sandbox, target, tamper, journal, fixtures_dir
+):
+    refused = Rule(
+        lambda r: r.method == "POST" and r.url.path.endswith("/bitstreams"),
+        before=lambda r: httpx.Response(403, json={"message": "Access is denied"}),
+    )
+    tamper.rules.append(refused)
+    plan = plan_for(fixtures_dir / "monitoring-logs")
+    item = target.deposit(plan, journal(plan))
+    assert item.archived
+    assert {f.name: f.md5 for f in item.files} == {f.name: f.md5 for f in plan.files}
+    assert refused.times == 0  # tried once, then never again
+    through_draft = sum(1 for m, p in tamper.sent if m == "POST" and "/submission/workspaceitems/" in p)
+    assert through_draft == len(plan.files)
+
+
+def test_a_damaged_bundle_upload_is_removed_and_named(sandbox, target, tamper, journal, fixtures_dir):
+    def corrupt(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        body["checkSum"]["value"] = "f" * 32
+        return copy_response(response, body=json.dumps(body).encode())
+
+    tamper.rules.append(Rule(lambda r: r.method == "POST" and r.url.path.endswith("/bitstreams"), after=corrupt))
+    plan = plan_for(fixtures_dir / "monitoring-logs")
+    with pytest.raises(RepositoryError, match="checksum mismatch") as caught:
+        target.deposit(plan, journal(plan))
+    assert "f" * 32 in caught.value.message
+    (draft,) = items(sandbox)
+    assert len(sandbox.store.item_bitstreams(draft["uuid"])) == 1  # the first file; the damaged copy is gone
+    assert tamper.count("DELETE", "") == 1
+    item = target.deposit(plan, journal(plan))
+    assert item.item_id == draft["uuid"] and item.archived
+    assert sorted(b["md5"] for b in sandbox.store.item_bitstreams(item.item_id)) == sorted(f.md5 for f in plan.files)
 
 
 def test_wrong_password_is_a_config_error_without_the_password(sandbox, tamper):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from bridge.commands.output import emit_json, err_console, human_size, out_console, run
+from bridge.commands.publish import TargetChoice
 from bridge.errors import MetadataError
 from bridge.fsutil import check_output_path, write_atomic
 
@@ -65,21 +67,32 @@ def validate(
     path: Annotated[Path, typer.Argument(help="The artefact folder (data files plus metadata files).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
     kind: KindOption = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Check the limits of this profile's target too (default: the default one)."),
+    ] = None,
+    target: Annotated[
+        TargetChoice | None, typer.Option("--target", help="Check the limits of this deposit protocol instead.")
+    ] = None,
 ) -> None:
-    """Check an artefact offline: metadata, files, privacy gate and the DataCite record."""
+    """Check an artefact offline: metadata, files, privacy gate, the DataCite record and the target's limits."""
     from bridge.settings import load_settings
+    from bridge.targets import check_limits, target_for
     from bridge.validate import validate_artifact
 
     def work() -> None:
         settings = load_settings()
         try:
             result = validate_artifact(path, settings, kind=kind)
+            spec = target_for(settings, profile, target.value if target else None)
+            check_limits(spec, [(f.path, f.size) for f in result.artifact.files])
         except MetadataError as exc:
             if as_json:
                 emit_json({"valid": False, "path": str(path), "problems": [p.as_dict() for p in exc.problems]})
             raise
+        limits = {k: v for k, v in dataclasses.asdict(spec.capabilities.limits).items() if v is not None}
         if as_json:
-            emit_json(result.report())
+            emit_json({**result.report(), "target": {"name": spec.name, "limits": limits}})
             return
         md, files = result.artifact.metadata, result.artifact.files
         size = sum(f.size for f in files)
@@ -96,6 +109,8 @@ def validate(
             if p:
                 note += f"; {p} pseudonymised address(es) written by bridge anonymise"
             out_console.print(f"  privacy gate: {note}")
+        shown = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in limits.items()) or "none known"
+        out_console.print(f"  within the limits of the {spec.name} target ({shown})", markup=False)
         for warning in result.warnings:
             err_console.print(f"  warning: {warning}", markup=False)
 

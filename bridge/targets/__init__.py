@@ -17,15 +17,16 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from bridge.errors import ConfigError, UsageError
+from bridge.errors import ConfigError, MetadataError, UsageError
 from bridge.registry import Registry
-from bridge.settings import Profile
+from bridge.settings import Profile, Settings
 from bridge.targets.interface import (
     KEY_PREFIX,
     Capabilities,
     Deposited,
     DepositPlan,
     DepositTarget,
+    Limits,
     Lookup,
     Opener,
     PlannedFile,
@@ -47,13 +48,21 @@ def lazy_opener(module: str) -> Opener:
     return open_target
 
 
+# The sandbox's limits, which the built-in targets are tested against: 4 GiB per upload request, 10,000 members
+# per SimpleZip (bridge.sandbox). A real repository may set lower ones (DSpace 7's spring.servlet.multipart
+# max-file-size, SWORD's maxUploadSize in its service document).
+UPLOAD_LIMIT = 4 * 1024**3
+SWORD_PACKAGE_ENTRIES = 10_000
+
 TARGETS: Registry[TargetSpec] = Registry("target", key=lambda spec: spec.name)
 TARGETS.add(
     TargetSpec(
         name="dspace7",
         summary="DSpace 7+ REST submission (workspace item, JSON Patch, uploads, licence, workflow)",
         open=lazy_opener("bridge.targets.dspace7"),
-        capabilities=Capabilities(keeps_folders=False, rest_item_ids=True, supports_versions=True),
+        capabilities=Capabilities(
+            keeps_folders=False, rest_item_ids=True, supports_versions=True, limits=Limits(file_size=UPLOAD_LIMIT)
+        ),
         needs=(("rest_url", "https://…/server/api"),),
     )
 )
@@ -62,7 +71,12 @@ TARGETS.add(
         name="sword2",
         summary="SWORD v2 deposit (DSpace 5/6 such as Digital.CSIC); searches over REST when rest_url is set",
         open=lazy_opener("bridge.targets.sword2"),
-        capabilities=Capabilities(keeps_folders=True, rest_item_ids=False, supports_versions=False),
+        capabilities=Capabilities(
+            keeps_folders=True,
+            rest_item_ids=False,
+            supports_versions=False,
+            limits=Limits(package_entries=SWORD_PACKAGE_ENTRIES, package_size=UPLOAD_LIMIT),
+        ),
         needs=(("sword_url", "https://…/swordv2"),),
     )
 )
@@ -75,6 +89,27 @@ def target_spec(name: str) -> TargetSpec:
     if spec is None:
         raise UsageError(f"unknown target kind {name!r}; known: {', '.join(TARGETS.names())}")
     return spec
+
+
+def target_for(settings: Settings, profile: str | None, target: str | None) -> TargetSpec:
+    """Return the table entry a publish with these options would use (--target, else the profile's kind)."""
+    chosen = settings.profile(profile)
+    return target_spec(target or (chosen.target if chosen else DEFAULT_TARGET))
+
+
+def check_limits(spec: TargetSpec, files: list[tuple[str, int]]) -> None:
+    """Raise MetadataError naming each of the target's limits that the files ((path, size) pairs) go past.
+
+    Called by validate and before a publish writes anything, so a deposit the repository must refuse never starts.
+    """
+    problems = spec.capabilities.limits.problems(files, spec.name)
+    if not problems:
+        return
+    others = [s.name for s in TARGETS if s.name != spec.name and not s.capabilities.limits.problems(files, s.name)]
+    hint = "pack the files into fewer, larger archives (a tar per folder, say) or split the artefact"
+    if others:
+        hint += f", or deposit with --target {others[0]}, which takes them"
+    raise MetadataError(problems, hint=hint)
 
 
 def make_target(
@@ -107,14 +142,17 @@ __all__ = [
     "DepositTarget",
     "Deposited",
     "Journal",
+    "Limits",
     "Lookup",
     "PlannedFile",
     "Progress",
     "RemoteFile",
     "TargetSpec",
     "bitstream_names",
+    "check_limits",
     "lazy_opener",
     "make_target",
     "retry_ambiguous",
+    "target_for",
     "target_spec",
 ]

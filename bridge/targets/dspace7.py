@@ -18,14 +18,15 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from bridge.errors import AmbiguousWrite, BridgeError, ConfigError, RepositoryError
 from bridge.settings import Profile
 from bridge.targets.dspace_rest import DSpaceSession, last_segment
-from bridge.targets.interface import Deposited, DepositPlan, Lookup, Progress
+from bridge.targets.dspace_upload import ProgressReader, bundle_named, checksum_of, mismatch, upload_to_bundle
+from bridge.targets.interface import Deposited, DepositPlan, Lookup, PlannedFile, Progress
 from bridge.targets.journal import Journal, retry_ambiguous
 from bridge.times import parse_time
 
@@ -46,31 +47,6 @@ def section_of(field_name: str) -> str:
 
 def _pairs(values: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     return [(str(v.get("value")), v.get("language") or None) for v in values]
-
-
-class ProgressReader:
-    """A binary file that reports how much of it has been read (httpx streams it in chunks)."""
-
-    def __init__(self, fh: IO[bytes], name: str, total: int, progress: Progress | None) -> None:
-        self.fh, self.name, self.total, self.progress, self.done = fh, name, total, progress, 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.fh.read(size)
-        self.done += len(chunk)
-        if self.progress is not None:
-            self.progress(self.name, self.done, self.total)
-        return chunk
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        position = self.fh.seek(offset, whence)
-        self.done = position
-        return position
-
-    def tell(self) -> int:
-        return self.fh.tell()
-
-    def fileno(self) -> int:
-        return self.fh.fileno()
 
 
 class DSpace7Target:
@@ -251,45 +227,58 @@ class _Submission:
         remove: list[int] = []
         for index, f in enumerate(remote):
             name = _file_name(f)
-            md5 = ((f.get("checkSum") or {}).get("value") or "").lower()
-            if name in wanted and name not in keep and md5 == wanted[name].md5:
+            if name in wanted and name not in keep and checksum_of(f) == wanted[name].md5:
                 keep.add(name)
             else:
                 remove.append(index)
         if remove:
             wsi = self.remove_files(wsi, remove, [_file_name(remote[i]) for i in remove])
-        for planned in self.plan.files:
-            if planned.name in keep:
-                continue
-            step = f"upload:{planned.name}"
-            self.journal.started(step, size=planned.size, md5=planned.md5)
-            with planned.source.open("rb") as fh:
-                body = ProgressReader(fh, planned.name, planned.size, self.progress)
-                response = self.session.write(
-                    "POST",
-                    self.wsi_path(wsi["id"]),
-                    what=f"upload {planned.name}",
-                    params={"embed": "item"},
-                    files={"file": (planned.name, body, planned.media_type or "application/octet-stream")},
-                )
-            self.journal.sent(step)
-            self.gone(response, wsi)
-            if response.status_code not in (200, 201):
-                raise self.session.error(response, f"upload {planned.name}")
-            wsi = response.json()
-            files = ((wsi.get("sections") or {}).get("upload") or {}).get("files") or []
-            copies = [(i, f) for i, f in enumerate(files) if _file_name(f) == planned.name]
-            good = [f for _, f in copies if ((f.get("checkSum") or {}).get("value") or "").lower() == planned.md5]
-            if not good:
-                reported = ", ".join(sorted({(f.get("checkSum") or {}).get("value") or "none" for _, f in copies}))
-                self.remove_files(wsi, [i for i, _ in copies], [planned.name])
-                raise RepositoryError(
-                    f"upload {planned.name}: checksum mismatch: the repository computed MD5 {reported or 'nothing'}, "
-                    f"the local file has {planned.md5}",
-                    hint="the file changed since validation or was damaged on the way; the bad copy was removed, "
-                    "run the same command again to upload it again",
-                )
-            self.journal.done(step, uuid=good[0].get("uuid"), md5=planned.md5)
+        missing = [planned for planned in self.plan.files if planned.name not in keep]
+        # After the first file, files go straight into the ORIGINAL bundle, whose answer is the one bitstream:
+        # through the draft, every answer is the whole draft with all its files, a cost that grows per file.
+        bundle = bundle_named(self.session, self.item_uuid(wsi), "ORIGINAL") if remote and missing else None
+        through_bundle, refused = False, False
+        for n, planned in enumerate(missing):
+            if bundle is not None and not refused:
+                args = (self.session, self.journal, bundle, planned, self.progress)
+                if upload_to_bundle(*args):
+                    through_bundle = True
+                    continue
+                refused = True  # this repository wants files through the draft: no more tries
+            wsi = self.upload_to_draft(wsi, planned)
+            if bundle is None and not refused and n + 1 < len(missing):
+                bundle = bundle_named(self.session, self.item_uuid(wsi), "ORIGINAL")
+        if through_bundle:  # the draft as it is now, for the licence and deposit steps
+            found = self.session.get(self.wsi_path(wsi["id"]), {"embed": "item"}, none_on=(404,))
+            if found is None:
+                raise AmbiguousWrite(f"the draft {wsi['id']} is gone from the repository: starting again")
+            wsi = found.json()
+        return wsi
+
+    def upload_to_draft(self, wsi: dict[str, Any], planned: PlannedFile) -> dict[str, Any]:
+        step = f"upload:{planned.name}"
+        self.journal.started(step, size=planned.size, md5=planned.md5)
+        with planned.source.open("rb") as fh:
+            body = ProgressReader(fh, planned.name, planned.size, self.progress)
+            response = self.session.write(
+                "POST",
+                self.wsi_path(wsi["id"]),
+                what=f"upload {planned.name}",
+                params={"embed": "item"},
+                files={"file": (planned.name, body, planned.media_type or "application/octet-stream")},
+            )
+        self.journal.sent(step)
+        self.gone(response, wsi)
+        if response.status_code not in (200, 201):
+            raise self.session.error(response, f"upload {planned.name}")
+        wsi = response.json()
+        files = ((wsi.get("sections") or {}).get("upload") or {}).get("files") or []
+        copies = [(i, f) for i, f in enumerate(files) if _file_name(f) == planned.name]
+        good = [f for _, f in copies if checksum_of(f) == planned.md5]
+        if not good:
+            self.remove_files(wsi, [i for i, _ in copies], [planned.name])
+            raise mismatch(planned, {checksum_of(f) or "none" for _, f in copies})
+        self.journal.done(step, uuid=good[0].get("uuid"), md5=planned.md5)
         return wsi
 
     def remove_files(self, wsi: dict[str, Any], indexes: list[int], names: list[str]) -> dict[str, Any]:

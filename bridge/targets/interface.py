@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bridge.errors import Problem
 from bridge.pid import bare_doi
 from bridge.settings import Profile
 
@@ -108,6 +109,52 @@ class Lookup(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one deposit may hold on a target, checked before anything is written; None: no limit known."""
+
+    files: int | None = None  # files in one item
+    package_entries: int | None = None  # members of the one package that carries every file (SWORD SimpleZip)
+    file_size: int | None = None  # bytes of one file
+    package_size: int | None = None  # bytes of that package (one request)
+
+    def problems(self, files: list[tuple[str, int]], target: str) -> list[Problem]:
+        """Return what in `files` ((path, size) pairs) this target cannot take, each naming the limit."""
+        found: list[Problem] = []
+        n = len(files)
+        if self.files is not None and n > self.files:
+            found.append(Problem(f"{n:,} files; the {target} target takes at most {self.files:,} per item"))
+        if self.package_entries is not None and n > self.package_entries:
+            found.append(
+                Problem(
+                    f"{n:,} files make a package of {n:,} entries; the {target} target takes at most "
+                    f"{self.package_entries:,} entries per package"
+                )
+            )
+        if self.file_size is not None:
+            big = [(path, size) for path, size in files if size > self.file_size]
+            found.extend(
+                Problem(f"{size:,} bytes; the {target} target takes files of at most {self.file_size:,}", file=path)
+                for path, size in big[:5]
+            )
+            if len(big) > 5:
+                found.append(Problem(f"{len(big) - 5:,} more files over {self.file_size:,} bytes"))
+        if self.package_size is not None:
+            packed = sum(size + ZIP_ENTRY_OVERHEAD + 2 * len(path.encode()) for path, size in files)
+            if packed > self.package_size:
+                found.append(
+                    Problem(
+                        f"the files make a package of about {packed:,} bytes; the {target} target takes at most "
+                        f"{self.package_size:,} per package"
+                    )
+                )
+        return found
+
+
+# Bytes a stored zip member adds besides its data and twice its name (local header, central record, zip64).
+ZIP_ENTRY_OVERHEAD = 30 + 46 + 2 * 20 + 24
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a target can do, for the code that would otherwise test its name."""
 
@@ -117,6 +164,7 @@ class Capabilities:
     # SWORD v2 has no versions. Today publish makes every new version a new item linked by IsNewVersionOf on
     # every target (what DataCite and OAI-PMH readers see); a target may use this history when it has the flag.
     supports_versions: bool = False
+    limits: Limits = Limits()  # what one deposit may hold; validate --profile and publish check it first
 
 
 class DepositTarget(Protocol):
