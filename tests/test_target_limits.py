@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from bridge.cli import app
 from bridge.errors import MetadataError
-from bridge.targets import TARGETS, Limits, check_limits, target_spec
+from bridge.targets import TARGETS, TargetLimits, check_limits, target_spec
 
 
-def with_limits(name: str, limits: Limits):
+def with_limits(name: str, limits: TargetLimits):
     spec = target_spec(name)
     capabilities = dataclasses.replace(spec.capabilities, limits=limits)
     return TARGETS.registered(dataclasses.replace(spec, capabilities=capabilities))
@@ -34,7 +34,7 @@ def four_files(fixtures_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sword_takes_three() -> Iterator[None]:
-    with with_limits("sword2", Limits(package_entries=3)):
+    with with_limits("sword2", TargetLimits(package_entries=3)):
         yield
 
 
@@ -55,12 +55,12 @@ def test_twenty_thousand_files_are_too_many_for_sword_but_not_for_rest():
 
 
 def test_sizes_name_the_file_and_the_limit():
-    limits = Limits(file_size=1000, package_size=5000)
+    limits = TargetLimits(file_size=1000, package_size=5000)
     problems = limits.problems([("a.bin", 999), ("big/b.bin", 1001), ("c.bin", 4000)], "x")
     assert [p.file for p in problems if p.file] == ["big/b.bin", "c.bin"]
     assert "1,001 bytes; the x target takes files of at most 1,000" in str(problems[0])
     assert "package of about" in problems[-1].message and "at most 5,000 per package" in problems[-1].message
-    assert Limits().problems([("a", 10**12)] * 50_000, "x") == []
+    assert TargetLimits().problems([("a", 10**12)] * 50_000, "x") == []
 
 
 def test_validate_checks_the_target_of_the_profile_or_option(four_files, sword_takes_three):

@@ -26,12 +26,12 @@ from bridge.targets.interface import (
     Deposited,
     DepositPlan,
     DepositTarget,
-    Limits,
     Lookup,
     Opener,
     PlannedFile,
     Progress,
     RemoteFile,
+    TargetLimits,
     TargetSpec,
     bitstream_names,
 )
@@ -61,7 +61,7 @@ TARGETS.add(
         summary="DSpace 7+ REST submission (workspace item, JSON Patch, uploads, licence, workflow)",
         open=lazy_opener("bridge.targets.dspace7"),
         capabilities=Capabilities(
-            keeps_folders=False, rest_item_ids=True, supports_versions=True, limits=Limits(file_size=UPLOAD_LIMIT)
+            keeps_folders=False, rest_item_ids=True, supports_versions=True, limits=TargetLimits(file_size=UPLOAD_LIMIT)
         ),
         needs=(("rest_url", "https://…/server/api"),),
     )
@@ -75,7 +75,7 @@ TARGETS.add(
             keeps_folders=True,
             rest_item_ids=False,
             supports_versions=False,
-            limits=Limits(package_entries=SWORD_PACKAGE_ENTRIES, package_size=UPLOAD_LIMIT),
+            limits=TargetLimits(package_entries=SWORD_PACKAGE_ENTRIES, package_size=UPLOAD_LIMIT),
         ),
         needs=(("sword_url", "https://…/swordv2"),),
     )
@@ -142,11 +142,11 @@ __all__ = [
     "DepositTarget",
     "Deposited",
     "Journal",
-    "Limits",
     "Lookup",
     "PlannedFile",
     "Progress",
     "RemoteFile",
+    "TargetLimits",
     "TargetSpec",
     "bitstream_names",
     "check_limits",

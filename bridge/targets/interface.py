@@ -109,7 +109,7 @@ class Lookup(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Limits:
+class TargetLimits:
     """What one deposit may hold on a target, checked before anything is written; None: no limit known."""
 
     files: int | None = None  # files in one item
@@ -164,7 +164,7 @@ class Capabilities:
     # SWORD v2 has no versions. Today publish makes every new version a new item linked by IsNewVersionOf on
     # every target (what DataCite and OAI-PMH readers see); a target may use this history when it has the flag.
     supports_versions: bool = False
-    limits: Limits = Limits()  # what one deposit may hold; validate --profile and publish check it first
+    limits: TargetLimits = TargetLimits()  # what one deposit may hold; validate --profile and publish check it first
 
 
 class DepositTarget(Protocol):
