@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import platformdirs
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from bridge.errors import ConfigError
 
@@ -43,6 +52,10 @@ def _known_target(name: str) -> str:
 TargetKind = Annotated[str, AfterValidator(_known_target)]  # a name in bridge.targets.TARGETS
 
 
+# The limits a profile may set (the fields of bridge.targets.TargetLimits; a test keeps the two the same).
+LIMIT_NAMES = ("files", "package_entries", "file_size", "package_size")
+
+
 class Profile(BaseModel):
     """One repository with its resolvers and DataCite account."""
 
@@ -67,6 +80,19 @@ class Profile(BaseModel):
     token: SecretStr | None = None
     doi_user: str | None = None
     doi_password: SecretStr | None = None
+    # This repository's own limits over its target's defaults (bridge.targets.TargetLimits), checked by validate and
+    # publish before any write, e.g. limits = { file_size = 536870912 } for DSpace 7's default 512 MB uploads.
+    limits: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("limits")
+    @classmethod
+    def _known_limits(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(LIMIT_NAMES))
+        if unknown:
+            raise ValueError(f"unknown limit {unknown[0]!r}; known: {', '.join(LIMIT_NAMES)}")
+        if any(v < 1 for v in value.values()):
+            raise ValueError("a limit is a whole number of at least 1")
+        return value
     # Bounds on what this repository may send (README, "Security and limits"); unset: the BRIDGE_* defaults.
     max_response_mb: float | None = Field(None, gt=0)  # decoded size of one answer
     max_record_mb: float | None = Field(None, gt=0)  # one harvested OAI-PMH record

@@ -106,3 +106,32 @@ def test_a_package_the_server_refuses_does_not_say_a_rerun_resumes(sandbox, sand
     assert "the package has more than 3 entries" in result.output
     assert "resumes where it stopped" not in result.output
     assert "will not help" in result.output
+
+
+def test_a_profile_sets_its_repository_s_own_limits(fixtures_dir, sandbox_settings):
+    import tomllib
+
+    import tomli_w
+
+    config = tomllib.loads(Path("bridge.toml").read_text(encoding="utf-8"))
+
+    def with_profile_limits(limits: dict) -> None:
+        config["profiles"]["local"]["limits"] = limits
+        Path("bridge.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+
+    with_profile_limits({"file_size": 1000})
+    folder = str(fixtures_dir / "plant-classifier")
+    result = CliRunner().invoke(app, ["validate", folder, "--profile", "local"])
+    assert result.exit_code != 0
+    assert "model.safetensors: 7,296 bytes; the dspace7 target takes files of at most 1,000" in result.output
+    other = CliRunner().invoke(app, ["validate", folder, "--target", "sword2"])
+    assert "the sword2 target takes files of at most 1,000" in other.output  # the repository's, whatever protocol
+    with_profile_limits({"nonsense": 1})
+    bad = CliRunner().invoke(app, ["validate", folder])
+    assert bad.exit_code != 0 and "unknown limit 'nonsense'" in bad.output
+
+
+def test_the_profile_limit_names_are_the_limits_fields():
+    from bridge.settings import LIMIT_NAMES
+
+    assert tuple(f.name for f in dataclasses.fields(TargetLimits)) == LIMIT_NAMES

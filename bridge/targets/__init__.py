@@ -13,6 +13,7 @@ around every write; crash-safe re-runs), ``dspace_rest`` (the DSpace 7 REST sess
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,16 @@ def target_spec(name: str) -> TargetSpec:
 
 
 def target_for(settings: Settings, profile: str | None, target: str | None) -> TargetSpec:
-    """Return the table entry a publish with these options would use (--target, else the profile's kind)."""
+    """Return the table entry a publish with these options would use (--target, else the profile's kind).
+
+    A profile's own `limits` (its repository's) replace the target's defaults.
+    """
     chosen = settings.profile(profile)
-    return target_spec(target or (chosen.target if chosen else DEFAULT_TARGET))
+    spec = target_spec(target or (chosen.target if chosen else DEFAULT_TARGET))
+    if chosen is None or not chosen.limits:
+        return spec
+    limits = dataclasses.replace(spec.capabilities.limits, **chosen.limits)
+    return dataclasses.replace(spec, capabilities=dataclasses.replace(spec.capabilities, limits=limits))
 
 
 def check_limits(spec: TargetSpec, files: list[tuple[str, int]]) -> None:
