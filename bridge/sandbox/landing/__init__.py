@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from bridge.sandbox.app import Sandbox
 from bridge.sandbox.httputil import spring_error
+from bridge.sandbox.landing.stored import LandingPages
 from bridge.sandbox.pid import normalize_doi  # also registers the `hdlprefix` path convertor
 from bridge.sandbox.render import datacite_xml_bytes
 
@@ -296,6 +297,12 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         item = store.item(uid)
         return item if item and item["in_archive"] and not item["withdrawn"] else None
 
+    pages = LandingPages(sandbox)
+
+    def render_landing(item: dict[str, Any]) -> tuple[str, str | None]:
+        links = ItemLinks(sandbox, item)
+        return landing_html(links), link_header(links.header_nodes()) if item["discoverable"] else None
+
     async def landing(request: Request) -> Response:
         handle = f"{request.path_params['prefix']}/{request.path_params['suffix']}"
         row = store.resolve_handle(handle)
@@ -304,14 +311,13 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         if row["resource_type"] in ("community", "collection"):
             container = store.community(row["resource"]) or store.collection(row["resource"])
             return simple_page(container["name"] if container else handle, f"{row['resource_type']} {handle}")
-        item = store.item(row["resource"])
-        if item is None:
+        found = pages.get(row["resource"], render_landing)
+        if found is None:
             return simple_page("Not Found", f"No item has the handle {handle}.", 404)
-        if item["withdrawn"]:
-            return tombstone(item)
-        links = ItemLinks(sandbox, item)
-        headers = {"Link": link_header(links.header_nodes())} if item["discoverable"] else {}
-        return HTMLResponse(landing_html(links), headers=headers)
+        if isinstance(found, dict):
+            return tombstone(found)  # withdrawn
+        body, link = found
+        return HTMLResponse(body, headers={"Link": link} if link else {})
 
     def serve_file(item: dict[str, Any], seq: int, name: str | None) -> Response:
         if item["withdrawn"]:
