@@ -72,7 +72,7 @@ def check_run_deadline() -> None:
 
 
 # -- decoding in bounded pieces -----------------------------------------------------------------------------------
-class Inflate:
+class _Inflate:
     """gzip (several members too) or deflate (zlib-wrapped or raw), producing at most PIECE bytes per step."""
 
     def __init__(self, encoding: str) -> None:
@@ -108,12 +108,13 @@ class Inflate:
             yield out
 
 
-class _Body:
-    """Decode, count and time one response body."""
+class ContentDecoder:
+    """Undo a response's Content-Encoding (gzip/deflate, stacked) in pieces of at most PIECE bytes each.
 
-    def __init__(self, response: httpx.Response, url: str, limits: NetLimits, started: float) -> None:
-        self.already_read = response.is_stream_consumed  # a wrapped transport read it: `content` is decoded
-        header = "" if self.already_read else response.headers.get("content-encoding", "")
+    Raises TransportError for an encoding the bridge never asks for, httpx.DecodingError for a corrupt body.
+    """
+
+    def __init__(self, header: str, url: str) -> None:
         encodings = [e.strip().lower() for e in header.split(",") if e.strip()]
         encodings = [e for e in encodings if e != "identity"]
         unknown = [e for e in encodings if e not in ("gzip", "x-gzip", "deflate")]
@@ -122,22 +123,40 @@ class _Body:
                 f"{url} sent Content-Encoding {', '.join(unknown)}, which the bridge did not ask for",
                 hint="the server must honour Accept-Encoding: gzip, deflate",
             )
-        self.decoders = [Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
-        self.url = url
-        self.limits = limits
-        self.started = started
-        self.size = 0
+        self.decoders = [_Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
 
-    def _through(self, chunk: bytes, index: int = 0) -> Iterator[bytes]:
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """The decoded pieces of one chunk from the wire, produced lazily."""
+        return self._through(chunk, 0)
+
+    def flush(self) -> Iterator[bytes]:
+        """What the decoders still hold at the end of the body."""
+        for index, decoder in enumerate(self.decoders):
+            for piece in decoder.flush():
+                yield from self._through(piece, index + 1)
+
+    def _through(self, chunk: bytes, index: int) -> Iterator[bytes]:
         if index == len(self.decoders):
             yield chunk
             return
         for piece in self.decoders[index].feed(chunk):
             yield from self._through(piece, index + 1)
 
+
+class _Body:
+    """Decode, count and time one response body."""
+
+    def __init__(self, response: httpx.Response, url: str, limits: NetLimits, started: float) -> None:
+        self.already_read = response.is_stream_consumed  # a wrapped transport read it: `content` is decoded
+        self.decoder = ContentDecoder("" if self.already_read else response.headers.get("content-encoding", ""), url)
+        self.url = url
+        self.limits = limits
+        self.started = started
+        self.size = 0
+
     def pieces(self, chunk: bytes) -> Iterator[bytes]:
         self.check_time()
-        for piece in self._through(chunk):
+        for piece in self.decoder.feed(chunk):
             self.size += len(piece)
             if self.size > self.limits.max_body:
                 raise ResponseTooLarge(
@@ -148,15 +167,13 @@ class _Body:
             yield piece
 
     def tail(self) -> Iterator[bytes]:
-        for index, decoder in enumerate(self.decoders):
-            for piece in decoder.flush():
-                for out in self._through(piece, index + 1):
-                    self.size += len(out)
-                    if self.size > self.limits.max_body:
-                        raise ResponseTooLarge(
-                            f"the response from {self.url} is larger than {_mb(self.limits.max_body)} (decoded size)"
-                        )
-                    yield out
+        for out in self.decoder.flush():
+            self.size += len(out)
+            if self.size > self.limits.max_body:
+                raise ResponseTooLarge(
+                    f"the response from {self.url} is larger than {_mb(self.limits.max_body)} (decoded size)"
+                )
+            yield out
 
     def check_time(self) -> None:
         check_run_deadline()

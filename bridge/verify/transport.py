@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -20,8 +20,9 @@ import aiohttp
 import httpx
 import yarl
 
+from bridge.errors import TransportError
 from bridge.http import USER_AGENT, make_async_client
-from bridge.http_bounds import DEFAULT_LIMITS, Inflate
+from bridge.http_bounds import DEFAULT_LIMITS, ContentDecoder
 
 CLIENT_CONNECTIONS = 4  # keep-alive connections per client: one per host a check visits, about
 CHUNK = 64 * 1024
@@ -70,7 +71,7 @@ def make_clients(
             connector=aiohttp.TCPConnector(limit=CLIENT_CONNECTIONS, ssl=tls),
             timeout=limits_timeout,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-            # The body is inflated here in bounded pieces (http_bounds.Inflate), never a whole chunk at once:
+            # The body is inflated here in bounded pieces (http_bounds.ContentDecoder), never a whole chunk at once:
             # aiohttp's own decoder would inflate a gzip bomb's chunk into memory before the fetcher's cut.
             auto_decompress=False,
             # Not trust_env: aiohttp then asks a thread for the proxy and the .netrc on every request (two
@@ -109,32 +110,14 @@ class _AiohttpReply:
 
     async def _decoded(self) -> AsyncIterator[bytes]:
         """The body with its Content-Encoding undone, at most http_bounds.PIECE bytes per step."""
-        header = self.headers.get("content-encoding", "")
-        encodings = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
-        unknown = [e for e in encodings if e not in ("gzip", "x-gzip", "deflate")]
-        if unknown:
-            raise aiohttp.ClientPayloadError(f"{self.url} sent Content-Encoding {', '.join(unknown)}, not asked for")
-        decoders = [Inflate(e) for e in reversed(encodings)]  # the last applied is undone first
-
-        def through(chunk: bytes, index: int) -> Iterator[bytes]:  # lazily: one piece in memory at a time
-            if index == len(decoders):
-                yield chunk
-                return
-            for piece in decoders[index].feed(chunk):
-                yield from through(piece, index + 1)
-
-        def flushed() -> Iterator[bytes]:
-            for index, decoder in enumerate(decoders):
-                for piece in decoder.flush():
-                    yield from through(piece, index + 1)
-
         try:
+            decoder = ContentDecoder(self.headers.get("content-encoding", ""), self.url)
             async for chunk in self.response.content.iter_chunked(CHUNK):
-                for piece in through(chunk, 0):
+                for piece in decoder.feed(chunk):
                     yield piece
-            for piece in flushed():
+            for piece in decoder.flush():
                 yield piece
-        except httpx.DecodingError as exc:
+        except (TransportError, httpx.DecodingError) as exc:
             raise aiohttp.ClientPayloadError(f"{self.url}: {exc}") from exc
 
 
