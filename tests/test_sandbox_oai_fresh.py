@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from lxml import etree
+from sandbox_helpers import archived, rest
 
 from bridge.sandbox.app import SandboxConfig
 from bridge.sandbox.oai.fragments import Fragments
@@ -37,27 +38,6 @@ def oai(sandbox, assert_valid):
 
     yield get
     http.close()
-
-
-def rest(sandbox) -> httpx.Client:
-    """Return a DSpace REST client logged in as the sandbox's admin (CSRF token kept current)."""
-    http = httpx.Client(base_url=sandbox.urls["rest"] + "/", timeout=30)
-
-    def track(response: httpx.Response) -> None:
-        if token := response.headers.get("DSPACE-XSRF-TOKEN"):
-            http.headers["X-XSRF-TOKEN"] = token
-
-    http.event_hooks["response"] = [track]
-    http.get("security/csrf")
-    r = http.post("authn/login", data={"user": sandbox.admin.email, "password": sandbox.admin.password})
-    assert r.status_code == 200, r.text
-    http.headers["Authorization"] = r.headers["Authorization"]
-    return http
-
-
-def archived(store: Any, title: str) -> dict[str, Any]:
-    md = {"dc.title": [metadata_value(title, "en")], "dc.contributor.author": [metadata_value("Doe, Jane")]}
-    return store.create_item(store.collections()[0]["uuid"], md)
 
 
 def titles(oai: Any, handle: str, prefix: str = "oai_dc") -> list[str]:
