@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from bridge.errors import TransportError
-from bridge.http import USER_AGENT, RetryPolicy, make_client, retry_after_seconds, send_idempotent
+from bridge.http import (
+    USER_AGENT,
+    RetryPolicy,
+    accept_encoding,
+    make_client,
+    retry_after_seconds,
+    send_idempotent,
+)
 
 
 def response(status: int, **headers: str) -> httpx.Response:
@@ -84,3 +91,50 @@ def test_client_sends_the_user_agent() -> None:
         client.get("http://127.0.0.1/")
     assert seen["user-agent"] == USER_AGENT
     assert "gzip" in seen["accept-encoding"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8080/server/oai/request", "identity"),
+        ("http://127.8.9.1/oai", "identity"),
+        ("http://localhost/oai", "identity"),
+        ("http://[::1]:9/oai", "identity"),
+        ("https://digital.csic.es/dspace-oai/request", "gzip, deflate"),
+        ("http://10.0.0.5/oai", "gzip, deflate"),
+        ("http://[2001:db8::1]/oai", "gzip, deflate"),
+    ],
+)
+def test_compressed_answers_are_asked_for_except_on_loopback(url: str, expected: str) -> None:
+    assert accept_encoding(url) == expected
+
+
+def test_the_oai_client_asks_loopback_for_identity_and_still_reads_gzip() -> None:
+    import gzip
+
+    from bridge.oai.client import OAIClient
+
+    seen: list[str] = []
+    body = (
+        b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-01-01T00:00:00Z'
+        b'</responseDate><request verb="Identify">http://127.0.0.1/oai</request><Identify><repositoryName>x'
+        b"</repositoryName></Identify></OAI-PMH>"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["accept-encoding"])
+        # A server may compress whatever was asked; the answer is still read.
+        return httpx.Response(200, content=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+
+    with OAIClient("http://127.0.0.1:9/oai") as own, OAIClient("https://digital.csic.es/dspace-oai/request") as far:
+        # the clients the harvester makes for itself (no request is sent here)
+        assert own.client.headers["accept-encoding"] == "identity"
+        assert far.client.headers["accept-encoding"] == "gzip, deflate"
+        mocked = make_client(
+            transport=httpx.MockTransport(handler), headers={"Accept-Encoding": own.client.headers["accept-encoding"]}
+        )
+    with OAIClient("http://127.0.0.1:9/oai", client=mocked) as client:
+        page = client.harvest(verb="Identify")
+    assert seen == ["identity"]
+    oai = "{http://www.openarchives.org/OAI/2.0/}"
+    assert page.xml.findtext(f"{oai}Identify/{oai}repositoryName") == "x"

@@ -173,6 +173,22 @@ def test_raw_xml_compression_round_trips() -> None:
     assert decompress(None) is None
 
 
+def test_rows_written_before_zstd_still_read_and_threads_compress_alike() -> None:
+    import threading
+    import zlib
+
+    raw = "<record><dc:title>Núñez</dc:title></record>".encode() * 20
+    assert decompress(zlib.compress(raw, 1)) == raw  # a ledger row written by an earlier version
+    assert compress(raw)[:4] == b"\x28\xb5\x2f\xfd"
+    results: list[bytes | None] = []
+    workers = [threading.Thread(target=lambda: results.append(decompress(compress(raw)))) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert results == [raw] * 4
+
+
 def test_ledger_and_broker_come_from_env_or_bridge_toml(tmp_path: Path) -> None:
     from bridge.settings import load_settings
 

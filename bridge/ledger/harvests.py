@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bridge.ledger.db import Row, Tx
 from bridge.ledger.schema import local_id
-from bridge.ledger.util import compress, utcnow
+from bridge.ledger.util import compress, to_json, utcnow
 
 
 class PageRecord(Protocol):
@@ -161,11 +161,11 @@ class HarvestTables:
                     rec.identifier,
                     local_id(rec.identifier),
                     rec.datestamp,
-                    json.dumps(rec.sets),
+                    to_json(rec.sets),
                     int(rec.deleted),
                     int(rec.lossy),
                     compress(rec.raw),
-                    json.dumps(rec.metadata) if rec.metadata is not None else None,
+                    to_json(rec.metadata) if rec.metadata is not None else None,
                     now,
                 )
             tx.executemany(

@@ -22,7 +22,7 @@ from sickle import Sickle
 from sickle.response import OAIResponse
 
 from bridge.errors import OAIError, RepositoryError
-from bridge.http import DEFAULT_POLICY, RetryPolicy, make_client, require_http_url, send_idempotent
+from bridge.http import DEFAULT_POLICY, RetryPolicy, accept_encoding, make_client, require_http_url, send_idempotent
 from bridge.http_bounds import DEFAULT_LIMITS, NetLimits
 from bridge.oai.bigpage import Oversized, parse_big_page
 from bridge.oai.parse import NS, NotOAI, ParsedPage, TruncatedBody, oai_errors, parse_page
@@ -95,7 +95,8 @@ class OAIClient(Sickle):
         require_http_url(endpoint, "OAI-PMH endpoint")
         super().__init__(endpoint, http_method=http_method, max_retries=0)
         self.limits = limits
-        self.client = client or make_client(timeout=60.0, limits=limits)
+        headers = {"Accept-Encoding": accept_encoding(endpoint)}
+        self.client = client or make_client(timeout=60.0, limits=limits, headers=headers)
         self.own_client = client is None
         self.policy = policy
         self.sleep = sleep
