@@ -6,16 +6,25 @@ A plain script, not a pytest module (pyproject keeps tests/benchmarks out of the
 
 It seeds ``--items`` items into a fresh data folder, renders every item's OAI-PMH formats once (what the
 sandbox does in the background as items change), and starts the sandbox in its own process (so the server
-does not share this interpreter). Then, as a harvester does, a plain httpx loop fetches and parses every page of
-ListIdentifiers and of ListRecords (oai_dc, oai_datacite), following the resumptionTokens; and a small
-keep-alive load generator (8 connections) asks the Handle API, the DOI resolver's handle API, the DataCite
-REST API and the landing pages for random seeded PIDs for ``--seconds`` each.
+does not share this interpreter). Then, as a harvester does, a client fetches every page of ListIdentifiers and
+of ListRecords (oai_dc, oai_datacite), following the resumptionTokens; and a small keep-alive load generator
+(8 connections) asks the Handle API, the DOI resolver's handle API, the DataCite REST API and the landing pages
+for random seeded PIDs for ``--seconds`` each.
+
+The list client is a plain keep-alive HTTP/1.1 socket loop (a page is read by its Content-Length, its records
+counted with a regular expression, every tenth page parsed in full), so that what is timed is the server and
+not a client library: on two shared cores every millisecond the client spends is one the server waits for.
+It asks for uncompressed pages, as ``bridge harvest`` does on loopback; the same lists are fetched gzip-encoded
+too (inflated with zlib, as any harvester must) and printed beside them. The sandbox's CPU time per list is
+read from /proc and printed as records per server CPU-second.
 
 Absolute numbers depend on the machine and its load, so it prints ratios against baselines measured in the
 same run: a raw SQLite read of the same rows (the floor any server pays: read each item's metadata and decode
 it), the first pages of a list against the last ones (do deep pages slow down, as offset-paging servers do?),
 and for the request rates the sandbox's cheapest route (``/datacite/heartbeat``, a constant "OK") on the same
-server. The last line is the ListRecords ratio the issue sets as a goal (≥ 0.5).
+server. Lists and the SQLite read are measured ``--rounds`` times, interleaved, and the best of each is kept
+(the machine may be shared). The last line is the ListRecords ratio the issue sets as a goal (>= 0.5), for the
+slower of the two formats.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import json
 import os
 import random
 import re
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,10 +44,11 @@ import sys
 import tempfile
 import textwrap
 import time
+import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import httpx
 from lxml import etree
 
 from bridge.sandbox.app import SandboxConfig, create_sandbox
@@ -63,38 +74,91 @@ CONNECTIONS = 8
 TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 
 
-def harvest(client: httpx.Client, url: str, verb: str, prefix: str) -> dict[str, Any]:
-    """Harvest one whole list; return counts, wall time and per-page times.
+class PageClient:
+    """A keep-alive HTTP/1.1 GET loop on one socket: a page is read whole by its Content-Length."""
 
-    The client is kept light so that the numbers are the server's: each page's resumptionToken and records are
-    found with a regular expression, and every tenth page is parsed in full (a syntax check; the conformance tests
-    validate pages against the XSD).
+    def __init__(self, url: str, *, gzip: bool) -> None:
+        parts = urlsplit(url)
+        self.path, self.host, self.port = parts.path, parts.hostname or "127.0.0.1", parts.port or 80
+        self.encoding = "gzip" if gzip else "identity"
+        self.sock = socket.create_connection((self.host, self.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def get(self, params: dict[str, str]) -> bytes:
+        request = (
+            f"GET {self.path}?{urlencode(params)} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"User-Agent: bench\r\nAccept-Encoding: {self.encoding}\r\n\r\n"
+        )
+        self.sock.sendall(request.encode())
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._recv()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        status = int(head[9:12])
+        fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:])
+        fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+        if b"content-length" not in fields:
+            raise SystemExit(f"answer without Content-Length (status {status}): {head[:200]!r}")
+        length = int(fields[b"content-length"])
+        chunks = [self.buffer]
+        have = len(self.buffer)
+        while have < length:
+            chunk = self._recv()
+            chunks.append(chunk)
+            have += len(chunk)
+        data = b"".join(chunks)
+        body, self.buffer = data[:length], data[length:]
+        if status != 200:
+            raise SystemExit(f"HTTP {status}: {body[:200]!r}")
+        if fields.get(b"content-encoding") == b"gzip":
+            body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        return body
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise SystemExit("the sandbox closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def harvest(url: str, verb: str, prefix: str, *, gzip: bool = False, server_pid: int | None = None) -> dict[str, Any]:
+    """Harvest one whole list; return counts, wall time, the server's CPU time and per-page times.
+
+    Each page's resumptionToken and records are found with a regular expression, and every tenth page is parsed
+    in full (a syntax check; the conformance tests validate pages against the XSD).
     """
+    client = PageClient(url, gzip=gzip)
     params: dict[str, str] = {"verb": verb, "metadataPrefix": prefix}
     tag = b"<header" if verb == "ListIdentifiers" else b"<record>"
     records = pages = deleted = size = 0
     page_times: list[float] = []
+    cpu = server_cpu(server_pid)
     started = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        response = client.get(url, params=params)
-        response.raise_for_status()
-        body = response.content
-        page_times.append(time.perf_counter() - t)
-        if b"<error" in body or pages % 10 == 0:
-            root = etree.fromstring(body, PARSER)
-            error = root.find(f"{OAI}error")
-            if error is not None:
-                raise SystemExit(f"{verb}: OAI error {error.get('code')}: {error.text}")
-        records += body.count(tag)
-        deleted += body.count(b'<header status="deleted">')
-        size += len(body)
-        pages += 1
-        token = TOKEN.search(body)
-        if token is None:
-            break
-        params = {"verb": verb, "resumptionToken": html.unescape(token.group(1).decode())}
+    try:
+        while True:
+            t = time.perf_counter()
+            body = client.get(params)
+            page_times.append(time.perf_counter() - t)
+            if b"<error" in body or pages % 10 == 0:
+                root = etree.fromstring(body, PARSER)
+                error = root.find(f"{OAI}error")
+                if error is not None:
+                    raise SystemExit(f"{verb}: OAI error {error.get('code')}: {error.text}")
+            records += body.count(tag)
+            deleted += body.count(b'<header status="deleted">')
+            size += len(body)
+            pages += 1
+            token = TOKEN.search(body)
+            if token is None:
+                break
+            params = {"verb": verb, "resumptionToken": html.unescape(token.group(1).decode())}
+    finally:
+        client.close()
     seconds = time.perf_counter() - started
+    cpu = server_cpu(server_pid) - cpu
     # Medians of the first and last tenth of the pages, after the first (connection set-up, cold caches).
     timed = page_times[1:] or page_times
     edge = max(1, len(timed) // 10)
@@ -105,10 +169,23 @@ def harvest(client: httpx.Client, url: str, verb: str, prefix: str) -> dict[str,
         "seconds": seconds,
         "records_per_s": records / seconds,
         "pages_per_s": pages / seconds,
+        "server_cpu_s": cpu,
+        "records_per_server_cpu_s": records / cpu if cpu > 0 else None,
         "mib_received": size / 2**20,
         "first_pages_ms": statistics.median(timed[:edge]) * 1000,
         "last_pages_ms": statistics.median(timed[-edge:]) * 1000,
     }
+
+
+def server_cpu(pid: int | None) -> float:
+    """Return a process's user + system CPU seconds so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def raw_read(data_dir: Path) -> dict[str, Any]:
@@ -204,21 +281,32 @@ def start_server(data_dir: Path, page_size: int) -> tuple[subprocess.Popen[str],
     return proc, json.loads(line)
 
 
-def run(items: int, page_size: int, seconds: float) -> dict[str, Any]:
+LISTS = {  # result key: (verb, metadataPrefix, gzip)
+    "list_identifiers": ("ListIdentifiers", "oai_dc", False),
+    "list_records": ("ListRecords", "oai_dc", False),
+    "list_records_datacite": ("ListRecords", "oai_datacite", False),
+    "list_records_gzip": ("ListRecords", "oai_dc", True),
+    "list_records_datacite_gzip": ("ListRecords", "oai_datacite", True),
+}
+
+
+def run(items: int, page_size: int, seconds: float, rounds: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         data_dir = Path(tmp) / "data"
         report = seed_folder(data_dir, items, seed=1)
-        result: dict[str, Any] = {"items": items, "page_size": page_size, "seeding": report.as_dict()}
+        result: dict[str, Any] = {"items": items, "page_size": page_size, "rounds": rounds}
+        result["seeding"] = report.as_dict()
         result["rendering"] = prerender(data_dir)
-        result["sqlite_read"] = raw_read(data_dir)
         paths = pid_paths(data_dir)
         proc, urls = start_server(data_dir, page_size)
+        tries: dict[str, list[dict[str, Any]]] = {"sqlite_read": [], **{key: [] for key in LISTS}}
         try:
-            with httpx.Client(timeout=120) as client:
-                url = urls["oai"]
-                result["list_identifiers"] = harvest(client, url, "ListIdentifiers", "oai_dc")
-                result["list_records"] = harvest(client, url, "ListRecords", "oai_dc")
-                result["list_records_datacite"] = harvest(client, url, "ListRecords", "oai_datacite")
+            for _ in range(rounds):  # interleaved, so a burst of load elsewhere hits every measurement alike
+                tries["sqlite_read"].append(raw_read(data_dir))
+                for key, (verb, prefix, gzip) in LISTS.items():
+                    tries[key].append(harvest(urls["oai"], verb, prefix, gzip=gzip, server_pid=proc.pid))
+            for key, measured in tries.items():
+                result[key] = max(measured, key=lambda m: m["records_per_s"])  # the best round
             port = int(urls["base"].rsplit(":", 1)[1])
             result["requests"] = {"heartbeat": request_rate(port, ["/datacite/heartbeat"], seconds)}
             for name, group in paths.items():
@@ -231,6 +319,8 @@ def run(items: int, page_size: int, seconds: float) -> dict[str, Any]:
     result["ratios"] = {
         "list_records_vs_sqlite_read": result["list_records"]["records_per_s"] / raw,
         "list_records_datacite_vs_sqlite_read": result["list_records_datacite"]["records_per_s"] / raw,
+        "list_records_gzip_vs_sqlite_read": result["list_records_gzip"]["records_per_s"] / raw,
+        "list_records_datacite_gzip_vs_sqlite_read": result["list_records_datacite_gzip"]["records_per_s"] / raw,
         "list_records_vs_list_identifiers": result["list_records"]["records_per_s"]
         / result["list_identifiers"]["records_per_s"],
         "last_vs_first_pages": result["list_records"]["last_pages_ms"] / result["list_records"]["first_pages_ms"],
@@ -241,7 +331,10 @@ def run(items: int, page_size: int, seconds: float) -> dict[str, Any]:
 
 def show(result: dict[str, Any]) -> None:
     seeding, raw, rendering = result["seeding"], result["sqlite_read"], result["rendering"]
-    print(f"sandbox benchmark: {result['items']:,} items, {result['page_size']} records per page")
+    print(
+        f"sandbox benchmark: {result['items']:,} items, {result['page_size']} records per page, "
+        f"best of {result['rounds']} interleaved rounds"
+    )
     print(f"  load average       {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"  seeding            {seeding['seconds']:8.1f} s   {seeding['items_per_second']:10,.0f} items/s")
     print(f"  rendering          {rendering['seconds']:8.1f} s   {rendering['items_per_s']:10,.0f} items/s (once)")
@@ -250,12 +343,16 @@ def show(result: dict[str, Any]) -> None:
         ("list_identifiers", "ListIdentifiers"),
         ("list_records", "ListRecords oai_dc"),
         ("list_records_datacite", "ListRecords datacite"),
+        ("list_records_gzip", "  same, gzip"),
+        ("list_records_datacite_gzip", "  datacite, gzip"),
     ):
         h = result[key]
+        per_cpu = f"{h['records_per_server_cpu_s']:,.0f}" if h["records_per_server_cpu_s"] else "?"
         print(
             f"  {label:<20} {h['seconds']:6.1f} s   {h['records_per_s']:10,.0f} records/s  {h['pages_per_s']:7.1f} "
             f"pages/s  {h['pages']:,} pages, {h['records']:,} records ({h['deleted']:,} deleted), "
-            f"{h['mib_received']:.1f} MiB; page {h['first_pages_ms']:.1f} ms first, {h['last_pages_ms']:.1f} ms last"
+            f"{h['mib_received']:.1f} MiB; page {h['first_pages_ms']:.1f} ms first, {h['last_pages_ms']:.1f} ms last; "
+            f"{per_cpu} records per server CPU-second"
         )
     for name, r in result["requests"].items():
         statuses = ", ".join(f"{k}: {v:,}" for k, v in sorted(r["statuses"].items()))
@@ -263,11 +360,17 @@ def show(result: dict[str, Any]) -> None:
     r = result["ratios"]
     print("  ratios (machine-independent):")
     for name in ("handle_api", "doi_handle_api", "datacite_api", "landing_page"):
-        print(f"    {name + ' / heartbeat':<38} {r[name + '_vs_heartbeat']:.3f}")
-    print(f"    {'ListRecords / ListIdentifiers':<38} {r['list_records_vs_list_identifiers']:.3f}")
-    print(f"    {'last pages / first pages':<38} {r['last_vs_first_pages']:.2f}  (1.0: deep paging costs nothing)")
-    print(f"    {'ListRecords oai_datacite / SQLite read':<38} {r['list_records_datacite_vs_sqlite_read']:.3f}")
-    print(f"    {'ListRecords oai_dc / SQLite read':<38} {r['list_records_vs_sqlite_read']:.3f}")
+        print(f"    {name + ' / heartbeat':<44} {r[name + '_vs_heartbeat']:.3f}")
+    print(f"    {'ListRecords / ListIdentifiers':<44} {r['list_records_vs_list_identifiers']:.3f}")
+    print(f"    {'last pages / first pages':<44} {r['last_vs_first_pages']:.2f}  (1.0: deep paging costs nothing)")
+    print(f"    {'ListRecords oai_dc, gzip / SQLite read':<44} {r['list_records_gzip_vs_sqlite_read']:.3f}")
+    print(
+        f"    {'ListRecords oai_datacite, gzip / SQLite read':<44} {r['list_records_datacite_gzip_vs_sqlite_read']:.3f}"
+    )
+    dc, datacite = r["list_records_vs_sqlite_read"], r["list_records_datacite_vs_sqlite_read"]
+    print(
+        f"ListRecords / SQLite read: oai_dc {dc:.3f}, oai_datacite {datacite:.3f}; the slower {min(dc, datacite):.3f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,15 +378,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=20_000, help="items to seed (default 20,000)")
     parser.add_argument("--page-size", type=int, default=100, help="OAI-PMH records per page (default 100)")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per request-rate measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the lists; the best is kept")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    result = run(args.items, args.page_size, args.seconds)
+    result = run(args.items, args.page_size, args.seconds, args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         show(result)
     expected = result["sqlite_read"]["records"]
-    harvested = [result[k]["records"] for k in ("list_records", "list_records_datacite", "list_identifiers")]
+    harvested = [result[k]["records"] for k in LISTS]
     if any(n != expected for n in harvested):
         print(f"error: harvested {harvested} records, not the {expected:,} items", file=sys.stderr)
         return 1
