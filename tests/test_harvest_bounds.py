@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +20,7 @@ from bridge.http import RetryPolicy
 from bridge.http_bounds import NetLimits
 from bridge.ledger import Ledger
 from bridge.oai.client import OAIClient
-from bridge.oai.planning import WindowSize
+from bridge.oai.planning import Probe, WindowSize, plan_windows, windows
 
 runner = CliRunner()
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -226,6 +228,42 @@ def test_month_windows_from_1900_skip_the_empty_years_cheaply(tmp_path: Path) ->
     assert stats.complete and len(ids) == 162
     assert probes < 40 and stats.windows <= 8  # monthly windows from 1900 were 1,525 requests
     assert len(dated.calls) < 60
+
+
+def test_few_calendar_windows_are_harvested_without_probes(tmp_path: Path) -> None:
+    dated = Dated("2025-11-01")  # 2025-11 .. now: few enough months to take as they are
+    with raw_server(serve_dated(dated)) as url:
+        stats, ids = run(url, tmp_path, window_size="month", parallel=4)
+    months = len(windows(dt.datetime(2025, 11, 1, tzinfo=dt.UTC), None, "month", dt.timedelta(days=1)))
+    assert stats.complete and len(ids) == 162
+    assert not [c for c in dated.calls if c["verb"] == "ListIdentifiers"]  # no request before the first window
+    assert stats.windows == months
+    # one ListRecords a month (each holds < 100 records); an empty month costs that one (noRecordsMatch), what a
+    # probe of it would have cost
+    assert len([c for c in dated.calls if c["verb"] == "ListRecords"]) == months
+
+
+def test_probes_of_one_round_run_in_parallel() -> None:
+    in_flight = peak = 0
+    lock = threading.Lock()
+    hi = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def probe(a: dt.datetime, b: dt.datetime | None) -> Probe:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return Probe(500, True) if (b or hi).year >= 1990 else Probe(0, False)
+
+    lo = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    spans = plan_windows(lo, hi, unit="month", slots=4, step=dt.timedelta(days=1), probe=probe)
+    assert peak == 4  # the ranges of a round of splitting are probed `slots` at a time
+    assert len(spans) > 4
+    one = plan_windows(lo, hi, unit="month", slots=1, step=dt.timedelta(days=1), probe=probe)
+    assert one == spans  # the same plan, probed one at a time
 
 
 def test_an_absurd_earliest_datestamp_is_the_providers_mistake(tmp_path: Path) -> None:

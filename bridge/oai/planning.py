@@ -1,11 +1,14 @@
 """Which date windows a harvest uses: none by default, and when asked for, only where the provider has records.
 
 By default a harvest is one resumptionToken chain: it costs what the provider's list costs. Windows exist
-to harvest in parallel (``--parallel`` > 1) or to keep each chain short (``--windows month|week|day``); they are
-planned coarse first: the whole range is probed with one ``ListIdentifiers`` request, and a range is split in
-two only when it has more than one page of records and is still wider than the window size asked for (with
-``auto``, until there are about four windows per parallel slot). Empty ranges cost one probe and are dropped,
-so a provider whose ``earliestDatestamp`` says 1900 costs a few probes, not 1,525 monthly requests.
+to harvest in parallel (``--parallel`` > 1) or to keep each chain short (``--windows month|week|day``). Up to
+64 calendar windows (or 8 per parallel slot) are taken as they are, with no request before the harvest starts:
+an empty one costs its one ListRecords, as a probe would. Beyond that they are planned coarse first: the whole
+range is probed with one ``ListIdentifiers`` request, and a range is split in two only when it has more than one
+page of records and is still wider than the window size asked for (with ``auto``, until there are about eight
+windows per parallel slot); each round of splitting is probed ``--parallel`` ranges at a time. Empty ranges cost
+one probe and are dropped, so a provider whose ``earliestDatestamp`` says 1900 costs a few probes, not 1,525
+monthly requests.
 
 A provider's ``earliestDatestamp`` is the provider's word, not the user's: when it is not a date, lies before
 1900 or in the future, the harvest runs without ``from`` and says so in a warning naming the value.
@@ -15,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from bridge.errors import BridgeError, CannotDisseminateFormat, NoRecordsMatch, OAIError, UsageError
 from bridge.oai.parse import NS
@@ -25,6 +29,7 @@ PLAUSIBLE_FROM = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 MAX_PROBES = 256  # a plan never costs more requests than this
 UNIT = {"month": dt.timedelta(days=31), "week": dt.timedelta(days=7), "day": dt.timedelta(days=1)}
 WINDOWS_PER_SLOT = 8  # with --parallel N, up to 8N windows: slots stay busy while windows differ in size
+DIRECT_WINDOWS = 64  # calendar windows taken as they are, unprobed (more: most are likely empty; probe first)
 
 Span = tuple[dt.datetime | None, dt.datetime | None]
 WindowSize = Literal["auto", "month", "week", "day", "none"]  # auto: one chain, or windows when --parallel > 1
@@ -76,30 +81,47 @@ def plan_windows(
     probe: Callable[[dt.datetime, dt.datetime | None], Probe],
     now: dt.datetime | None = None,
 ) -> list[Span]:
-    """Split [lo, hi] (hi None: up to now, left open) coarse first, splitting only ranges with more than a page."""
+    """Split [lo, hi] (hi None: up to now, left open) coarse first, splitting only ranges with more than a page.
+
+    With a calendar unit and few enough calendar windows in the range, those windows are the plan, unprobed: an
+    empty one then costs its one ListRecords (noRecordsMatch), what its probe would have cost, and the others
+    cost nothing before their harvest starts. Otherwise the ranges of each round of splitting are probed
+    `slots` at a time, as the windows will be harvested.
+    """
     now = now or dt.datetime.now(dt.UTC)
+    if unit in UNIT:
+        calendar: list[Span] = list(windows(lo, hi, cast(WindowSize, unit), step))
+        if len(calendar) <= max(DIRECT_WINDOWS, slots * WINDOWS_PER_SLOT):
+            return calendar
     smallest = UNIT.get(unit, UNIT["day"])
     goal = slots * WINDOWS_PER_SLOT if unit == "auto" else None
     queue: list[Span] = [(lo, hi)]
     kept: list[Span] = []
     probes = 0
-    while queue:
-        a, b = queue.pop(0)
-        assert a is not None
-        if probes >= MAX_PROBES:
-            kept.append((a, b))
-            continue
-        probes += 1
-        found = probe(a, b)
-        if found.count == 0 and not found.more:
-            continue  # an empty range costs this one probe
-        end = b or now
-        enough = goal is not None and len(kept) + len(queue) + 2 > goal
-        mid = _middle(a, end, step)
-        if not found.more or end - a <= smallest or enough or mid is None:
-            kept.append((a, b))
-            continue
-        queue += [(a, mid - step), (mid, b)]
+
+    def probe_span(span: Span) -> Probe:
+        assert span[0] is not None  # every range starts at lo or at a split point
+        return probe(span[0], span[1])
+
+    with ThreadPoolExecutor(max_workers=max(slots, 1), thread_name_prefix="plan-probe") as pool:
+        while queue:
+            take = max(0, min(slots, MAX_PROBES - probes))
+            if take == 0:  # out of probes: the rest are kept as they are
+                kept += queue
+                break
+            batch, queue = queue[:take], queue[take:]
+            probes += len(batch)
+            for (a, b), found in zip(batch, pool.map(probe_span, batch), strict=True):
+                assert a is not None
+                if found.count == 0 and not found.more:
+                    continue  # an empty range costs this one probe
+                end = b or now
+                enough = goal is not None and len(kept) + len(queue) + 2 > goal
+                mid = _middle(a, end, step)
+                if not found.more or end - a <= smallest or enough or mid is None:
+                    kept.append((a, b))
+                    continue
+                queue += [(a, mid - step), (mid, b)]
     return sorted(kept, key=lambda span: span[0] or lo)
 
 
