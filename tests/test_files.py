@@ -304,3 +304,24 @@ def test_progress_is_reported_per_chunk(tmp_path: Path) -> None:
 def test_detect_table(name: str, head: bytes, expected: tuple[str, str | None]) -> None:
     found = mediatypes.detect(name, head, len(head) + 1000)
     assert (found.media_type, found.format) == expected
+
+
+def test_large_files_hash_md5_on_a_second_thread_with_the_same_digests(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bridge.artifact.files import PARALLEL_FROM, describe
+
+    rng = np.random.default_rng(7)
+    sizes = {"big.bin": PARALLEL_FROM + CHUNK // 3, "small.bin": CHUNK + 5, "exact.bin": PARALLEL_FROM}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+    # several files at once share the one MD5 thread; each keeps its chunks in order
+    with ThreadPoolExecutor(3) as pool:
+        infos = list(pool.map(lambda name: describe(tmp_path / name, name), sizes))
+    for name, info in zip(sizes, infos, strict=True):
+        data = (tmp_path / name).read_bytes()
+        assert (info.md5, info.sha256, info.size) == (
+            hashlib.md5(data).hexdigest(),
+            hashlib.sha256(data).hexdigest(),
+            len(data),
+        )

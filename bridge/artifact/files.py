@@ -6,7 +6,9 @@ import hashlib
 import os
 import posixpath
 import re
+import threading
 from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from bridge.artifact import mediatypes
@@ -20,6 +22,28 @@ SKIPPED_NAMES = frozenset({"__pycache__"})
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\\\\\u2028-\u202e\u2066-\u2069]")
 
 Progress = Callable[[str, int, int], None]
+# MD5 (~640 MB/s here) and SHA-256 (~1.1 GB/s with SHA-NI) each release the GIL on a chunk, so a second thread
+# hashes MD5 while this one hashes SHA-256 and reads on: a 1 GiB file costs max(md5, sha256), not the sum.
+# Files under PARALLEL_FROM are hashed in this thread (handing a chunk over costs more than it saves).
+PARALLEL_FROM = 8 * CHUNK
+_md5_pool: ThreadPoolExecutor | None = None
+_md5_pool_lock = threading.Lock()
+
+
+def _md5_thread() -> ThreadPoolExecutor:
+    global _md5_pool
+    with _md5_pool_lock:
+        if _md5_pool is None:
+            _md5_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5")
+        return _md5_pool
+
+
+def _forget_md5_thread() -> None:
+    global _md5_pool, _md5_pool_lock
+    _md5_pool, _md5_pool_lock = None, threading.Lock()  # a forked worker (Celery prefork) has no such thread
+
+
+os.register_at_fork(after_in_child=_forget_md5_thread)
 
 
 def scan_files(
@@ -195,9 +219,16 @@ def describe(path: Path, rel: str, *, progress: Progress | None = None) -> FileI
     try:
         with path.open("rb") as stream:
             total = os.fstat(stream.fileno()).st_size
+            pool = _md5_thread() if total >= PARALLEL_FROM else None
+            pending: Future[None] | None = None
             wanted = CHUNK
             while chunk := stream.read(CHUNK):
-                md5.update(chunk)
+                if pool is not None:
+                    if pending is not None:
+                        pending.result()  # in order: MD5 of the previous chunk first
+                    pending = pool.submit(md5.update, chunk)
+                else:
+                    md5.update(chunk)
                 sha256.update(chunk)
                 if len(head) < wanted:
                     head += chunk[: wanted - len(head)]
@@ -207,6 +238,8 @@ def describe(path: Path, rel: str, *, progress: Progress | None = None) -> FileI
                 previous, last = last, chunk
                 if progress:
                     progress(rel, done, total)
+            if pending is not None:
+                pending.result()
     except OSError as exc:
         raise MetadataError(Problem(f"cannot read the file: {exc.strerror or exc}", file=rel)) from None
     if done == 0 and progress:
