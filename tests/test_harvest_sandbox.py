@@ -221,3 +221,31 @@ class OverlapLedger(Ledger):
             time.sleep(0.01)
         self.requests_seen.append(self.client.requests)
         return super().commit_page(*args, **kwargs)
+
+
+def test_each_page_is_parsed_once_and_every_record_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sickle parses a page three times; the harvester once (lxml's every document parser is counted)."""
+    from lxml import etree
+
+    parses = {"n": 0}
+    for name in ("fromstring", "XML", "parse"):
+        real = getattr(etree, name)
+
+        def counted(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            parses["n"] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(etree, name, counted)
+    with sandbox_with(tmp_path / "data", page_size=25) as sb:
+        add_items(sb, 130)
+        url = sb.urls["oai"]
+        with quick_client(url) as client, Ledger(tmp_path / "ledger.sqlite") as ledger:
+            before = parses["n"]
+            stats = Harvester(client, ledger).run(Scope(url, "oai_dc"), window_size="none")
+            parsed = parses["n"] - before
+            requests = client.requests
+            stored = ledger.one("SELECT COUNT(*) AS n, SUM(raw IS NOT NULL) AS raw FROM record")
+    assert stats.complete and stats.pages == 6  # 130 records, 25 a page
+    assert requests == stats.pages + 1  # and Identify
+    assert parsed == requests  # one parse per answer: none per record, none repeated
+    assert stored is not None and stored["n"] == stored["raw"] == 130
