@@ -127,8 +127,8 @@ def main() -> None:
             f"{name:<24}{r['pids']:>7}{r['requests']:>10}{r['seconds']:>9}"
             f"{r['pids_per_second']:>9}{r['requests_per_second']:>9}{r['score_median']!s:>8}"
         )
-    print(f"throughput ratio (concurrent / one at a time): {result['speedup']}x")
     print(f"most failed indicators on the seeded records: {concurrent['top_failing']}")
+    print(f"throughput ratio (concurrent / one at a time): {result['speedup']}x")
 
 
 if __name__ == "__main__":
