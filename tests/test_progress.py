@@ -75,7 +75,7 @@ def test_seed_harvest_and_verify_draw_a_bar_with_rate_and_eta_on_a_terminal_only
 
     code, seen = in_tty(["harvest", "--windows", "none"], env)
     assert code == 0, seen
-    assert re.search(r"harvest oai_dc .*\d+/\d+ records .*records/s", seen), seen
+    assert re.search(r"harvest oai_dc .*\d+/\d+ records .*records/s", seen) and "ETA" in seen, seen
 
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=60)).strftime("%Y-%m-%d")  # ~5% of the items: quicker
     code, seen = in_tty(["verify", "--since", since, "--concurrency", "16", "--per-host", "16"], env)
@@ -138,3 +138,34 @@ def test_publish_shows_upload_bars_with_rate_and_eta_on_a_terminal_only(tmp_path
     assert re.search(r"model\.safetensors .*7\.3/7\.3 kB (\?|[\d.]+ [kMG]?B/s) ETA \d+:\d\d:\d\d", seen), seen
     again = piped(["publish", str(folder), "--yes", "-q"], env)
     assert again.returncode == 0 and "ETA" not in again.stderr and "/s" not in again.stderr
+
+
+def test_json_quiet_and_pipes_silence_harvest_verify_and_publish(tmp_path: Path) -> None:
+    """Each long command, each way of asking for no bar: --json (or --format json), --quiet, a pipe."""
+    env = environment(tmp_path / "home")
+    assert piped(["sandbox", "seed", "--items", "300", "--seed", "3"], env).returncode == 0
+    folder = tmp_path / "plant-classifier"
+    shutil.copytree(Path(__file__).parent.parent / "fixtures" / "plant-classifier", folder)
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=60)).strftime("%Y-%m-%d")
+    drawn = re.compile(r"(records|items|PIDs)/s|[kMG]?B/s|ETA")
+    on_terminal = [
+        ["harvest", "--full", "--json"],
+        ["verify", "--since", since, "--format", "json"],
+        ["verify", "--since", since, "--quiet"],
+        ["publish", str(folder), "--yes", "--json"],
+    ]
+    for args in on_terminal:
+        code, seen = in_tty(args, env)
+        assert code in (0, 3), (args, seen)
+        assert not drawn.search(seen), (args, seen)
+    code, seen = in_tty(["publish", str(folder), "--yes", "--json"], env)  # the same deposit again: no upload
+    assert code == 0 and json.loads(seen[seen.index("{") :])["handle"], seen
+    on_a_pipe = [
+        ["harvest", "--full"],
+        ["verify", "--since", since],
+        ["publish", str(folder), "--yes"],
+    ]
+    for args in on_a_pipe:
+        result = piped(args, env)
+        assert result.returncode in (0, 3), (args, result.stderr)
+        assert not drawn.search(result.stderr), (args, result.stderr)

@@ -555,3 +555,30 @@ def test_sandbox_receipts_follow_the_sandbox_to_its_new_port() -> None:
     assert moved["deposited"]["identifiers"] == ["https://doi.org/10.5072/x", f"{new}/10261/3"]
     assert receipt["landing_url"].startswith(old)  # the stored receipt is not changed
     assert rebased(receipt, Profile(name="prod", landing_base=new)) is receipt  # only sandbox receipts move
+
+
+def test_doi_and_handle_pids_of_the_same_items_cost_one_request_per_lookup(tmp_path: Path) -> None:
+    """One DOI lookup, one DataCite read, one Handle lookup per PID, and one landing GET per page, shared."""
+    from bridge.embedded import sandbox_profile
+    from bridge.sandbox.app import SandboxConfig
+    from bridge.sandbox.seed import seed_store
+    from bridge.sandbox.server import running_sandbox
+    from bridge.verify import Options, verify_profile
+
+    with (
+        running_sandbox(SandboxConfig(data_dir=tmp_path / "sandbox", seed=3), env={}) as sandbox,
+        Ledger(tmp_path / "ledger.sqlite") as ledger,
+    ):
+        seed_store(sandbox.store, 30, seed=1)
+        rows = sandbox.store.query("SELECT doi, url FROM doi WHERE state = 'findable'")
+        dois = [r["doi"] for r in rows]
+        handles = [r["url"].rsplit("/handle/", 1)[1] for r in rows]
+        assert len(dois) >= 5
+        alone = verify_profile(sandbox_profile(sandbox), ledger, Options(pids=dois))
+        both = verify_profile(sandbox_profile(sandbox), ledger, Options(pids=dois + handles))
+    assert alone.ok and both.ok
+    assert sorted({r.check for r in alone.results}) == ["datacite", "doi", "landing"]
+    assert alone.run["requests"] == 3 * len(dois)  # DOI resolution, DataCite record, landing page
+    assert both.summary["total"] == 5 * len(dois)  # the Handles add their lookup and their landing check
+    assert both.run["requests"] == 4 * len(dois)  # ... but each landing page is fetched once for both PIDs
+    assert alone.run["requests_per_pid"] == 3.0 and both.run["requests_per_pid"] == 2.0

@@ -26,7 +26,8 @@ The JSON report (``bridge verify --format json``)::
         …
       ],
       "run": {"id", "profile", "started", "finished", "seconds", "previous_run", "subjects", "requests",
-              "pids_per_second", "concurrency", "per_host", "grace", "since", "oai_endpoint", "tool_version"}
+              "requests_per_pid", "pids_per_second", "concurrency", "per_host", "grace", "since", "oai_endpoint",
+              "tool_version"}
     }
 
 Results are sorted failed first, then pending, then passed. ``changed`` compares each (pid, check) with its

@@ -151,6 +151,8 @@ def verify_profile(
             "subjects": dict(Counter(s.origin for s in subjects)),
             "pids_per_second": round(len(subjects) / seconds, 1) if seconds else None,
             "requests": fetcher_stats.get("requests", 0),
+            # Each lookup answered once per run (repeats come from the run's cache): what a PID costs the hosts.
+            "requests_per_pid": round(fetcher_stats.get("requests", 0) / len(subjects), 3) if subjects else None,
             "concurrency": options.concurrency,
             "per_host": options.per_host,
             "grace": options.grace.total_seconds(),
