@@ -5,6 +5,10 @@ that was killed after reserving it finds the same DOI again (GET first) instead 
 draft is reserved before the deposit, so the DOI goes into the deposited metadata; it is published
 (``event: publish``, url = the landing page) only after the item is archived and read back. Reads are retried;
 a write that got no clear answer is followed by a read of the DOI before anything is sent again.
+
+The package's REST client builds every request through one method; here it is the bridge's bounded httpx
+client (``bridge.http.make_client``), so DataCite's answers are held to the same decoded-size limit and deadline
+as every other answer (``max_response_mb``, ``request_deadline``, ``--max-duration``), not read whole by requests.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from bridge.crosswalk import to_datacite_json
 from bridge.errors import ConfigError, RepositoryError, TransportError
-from bridge.settings import Profile
+from bridge.http import make_client
+from bridge.settings import Profile, net_limits
 
 READ_ATTEMPTS = 4
 SUFFIX_PREFIX = "bridge."
@@ -62,10 +69,54 @@ def _message(exc: Exception) -> str:
     return text[:200]
 
 
+class BoundedRequest:
+    """What the datacite package's REST client asks of a request object (get/post/put/delete, answered with
+    status_code, text and json()), sent through a bounded httpx client; transport failures become the package's
+    HttpError, which DoiClient already retries or reads back after."""
+
+    def __init__(self, client: httpx.Client, base_url: str) -> None:
+        self.client, self.base_url = client, base_url
+
+    def request(
+        self,
+        url: str,
+        method: str = "GET",
+        body: str | bytes | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        from datacite.errors import HttpError
+
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        try:
+            return self.client.request(method, self.base_url + url, content=content, params=params, headers=headers)
+        except httpx.HTTPError as exc:  # connection refused, timeouts, broken answers: no status to judge by
+            raise HttpError(exc) from exc
+
+    def get(self, url: str, params: Any = None, headers: Any = None) -> httpx.Response:
+        return self.request(url, "GET", params=params, headers=headers)
+
+    def post(self, url: str, body: str | None = None, params: Any = None, headers: Any = None) -> httpx.Response:
+        return self.request(url, "POST", body=body, params=params, headers=headers)
+
+    def put(self, url: str, body: str | None = None, params: Any = None, headers: Any = None) -> httpx.Response:
+        return self.request(url, "PUT", body=body, params=params, headers=headers)
+
+    def delete(self, url: str, params: Any = None, headers: Any = None) -> httpx.Response:
+        return self.request(url, "DELETE", params=params, headers=headers)
+
+
 class DoiClient:
     """Reserve, read and publish DOIs for one profile's DataCite account."""
 
-    def __init__(self, profile: Profile, *, timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         from datacite import DataCiteRESTClient
 
         env = profile.env_prefix()
@@ -84,7 +135,19 @@ class DoiClient:
             )
         self.profile = profile
         self.prefix = str(profile.doi_prefix)
-        self.api = DataCiteRESTClient(
+        http = make_client(
+            timeout=timeout,
+            auth=(profile.doi_user, profile.doi_password.get_secret_value()),
+            limits=net_limits(profile),
+            transport=transport,
+        )
+        self.http = http
+
+        class BoundedRESTClient(DataCiteRESTClient):
+            def _create_request(self) -> BoundedRequest:
+                return BoundedRequest(http, self.api_url)
+
+        self.api = BoundedRESTClient(
             username=profile.doi_user,
             password=profile.doi_password.get_secret_value(),
             prefix=self.prefix,
@@ -92,6 +155,9 @@ class DoiClient:
             timeout=timeout,
         )
         self.sleep = sleep
+
+    def close(self) -> None:
+        self.http.close()
 
     def doi_for(self, deposit_key: str) -> str:
         return doi_for(self.prefix, deposit_key)

@@ -12,6 +12,7 @@ FRAMEWORK_HOOKS = {
     "convert",  # starlette Convertor
     "to_string",  # starlette Convertor
     "filter",  # logging.Filter
+    "_create_request",  # datacite.DataCiteRESTClient: every request of the package is made by it (bridge/doi.py)
 }
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-import requests
 from pydantic import SecretStr
 
 from bridge.doi import DoiClient, doi_for
@@ -22,7 +21,7 @@ KEY = "0273967f9a271b1b2989753715411f54d0bafaa3b669a63147e8a7d1633f16ca"
 
 
 class Wire:
-    """Wrap requests' Session.send (what the datacite package uses): lose or replace chosen answers."""
+    """Wrap httpx's Client.send (what the DataCite client sends through): lose or replace chosen answers."""
 
     def __init__(self) -> None:
         self.rules: list[tuple[str, str, str, list[int]]] = []  # (method, path part, action, [times])
@@ -35,20 +34,19 @@ class Wire:
         return sum(1 for m, _ in self.sent if m == method)
 
     def wrap(self, real: Callable) -> Callable:
-        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs):
+        def send(client: httpx.Client, request: httpx.Request, **kwargs):
             for method, part, action, left in self.rules:
-                if left[0] > 0 and request.method == method and part in (request.url or ""):
+                if left[0] > 0 and request.method == method and part in str(request.url):
                     left[0] -= 1
                     if action == "busy":  # refused before the server did anything
-                        response = requests.Response()
-                        response.status_code, response._content = 503, b'{"errors":[{"status":"503","title":"busy"}]}'
-                        response.request, response.url = request, request.url
-                        return response
-                    self.sent.append((request.method, request.url))
-                    real(session, request, **kwargs)  # the server acts ...
-                    raise requests.exceptions.ReadTimeout("the answer was lost")  # ... but nobody hears it
-            self.sent.append((request.method or "", request.url or ""))
-            return real(session, request, **kwargs)
+                        return httpx.Response(
+                            503, content=b'{"errors":[{"status":"503","title":"busy"}]}', request=request
+                        )
+                    self.sent.append((request.method, str(request.url)))
+                    real(client, request, **kwargs).read()  # the server acts ...
+                    raise httpx.ReadTimeout("the answer was lost", request=request)  # ... but nobody hears it
+            self.sent.append((request.method, str(request.url)))
+            return real(client, request, **kwargs)
 
         return send
 
@@ -56,7 +54,7 @@ class Wire:
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
     w = Wire()
-    monkeypatch.setattr(requests.Session, "send", w.wrap(requests.Session.send))
+    monkeypatch.setattr(httpx.Client, "send", w.wrap(httpx.Client.send))
     return w
 
 

@@ -194,3 +194,33 @@ def test_a_profile_url_with_a_malformed_ipv6_host_is_a_usage_error(sandbox, targ
     )
     with pytest.raises(UsageError, match=r"(rest|sword)_url"):
         make_target(profile, target)
+
+
+def test_datacite_answers_are_bounded_like_every_other() -> None:
+    """The datacite package's client sends through the bridge's bounded httpx client: a bomb for a DOI read stops."""
+    from pydantic import SecretStr
+
+    from bridge.doi import DoiClient
+    from bridge.settings import Profile
+
+    seen: list[str] = []
+
+    def datacite(conn: socket.socket, head: bytes) -> None:
+        seen.append(request_path(head))
+        answer(conn, "200 OK", {"Content-Type": "application/vnd.api+json", "Content-Encoding": "gzip"}, BOMB)
+
+    with raw_server(datacite) as url:
+        profile = Profile(
+            name="prod",
+            doi_api=url,
+            doi_prefix="10.5072",
+            doi_user="ORG.REPO",
+            doi_password=SecretStr("s3cret-pass"),
+            max_response_mb=1,
+        )
+        client = DoiClient(profile, sleep=lambda seconds: None)
+        with pytest.raises(ResponseTooLarge) as info:
+            client.get("10.5072/bridge.abc")
+        client.close()
+    assert seen and seen[0].startswith("/dois/10.5072/bridge.abc")
+    assert "1 MB" in info.value.message and "s3cret-pass" not in str(info.value.lines())
