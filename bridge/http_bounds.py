@@ -156,7 +156,13 @@ class _Body:
 
     def pieces(self, chunk: bytes) -> Iterator[bytes]:
         self.check_time()
-        for piece in self.decoder.feed(chunk):
+        return self._counted(self.decoder.feed(chunk))
+
+    def tail(self) -> Iterator[bytes]:
+        return self._counted(self.decoder.flush())
+
+    def _counted(self, decoded: Iterator[bytes]) -> Iterator[bytes]:
+        for piece in decoded:
             self.size += len(piece)
             if self.size > self.limits.max_body:
                 raise ResponseTooLarge(
@@ -165,15 +171,6 @@ class _Body:
                     hint="if the answer is genuine, raise max_response_mb in the profile or BRIDGE_MAX_RESPONSE_MB",
                 )
             yield piece
-
-    def tail(self) -> Iterator[bytes]:
-        for out in self.decoder.flush():
-            self.size += len(out)
-            if self.size > self.limits.max_body:
-                raise ResponseTooLarge(
-                    f"the response from {self.url} is larger than {_mb(self.limits.max_body)} (decoded size)"
-                )
-            yield out
 
     def check_time(self) -> None:
         check_run_deadline()
